@@ -15,16 +15,16 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 site: $(STAMP)
-	$(BIN)/scaling-report build
+	$(BIN)/python tools/render.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/scaling-report bench
+	$(BIN)/python benchmarks/run.py
 
 ingest: $(STAMP)
 	$(BIN)/scaling-report ingest ../shared/data
 
 clean:
-	rm -rf site .build-cache _freeze
+	rm -rf site .site-staging .site-old _freeze .quarto

@@ -55,3 +55,74 @@ def write_csv(tmp_path):
         return path
 
     return _write
+
+
+# ---------------------------------------------------------------------------------------------
+# The rendered book: one real Quarto render per test session, shared by every page test.
+
+import functools  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+RENDER = PROJECT_DIR / "tools" / "render.py"
+
+
+@pytest.fixture(scope="session")
+def site_dir() -> Path:
+    """site/ as `make site` builds it: real Quarto, warnings are failures (tools/render.py)."""
+    result = subprocess.run([sys.executable, str(RENDER)], cwd=PROJECT_DIR, capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(f"the book does not build:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}", pytrace=False)
+    return PROJECT_DIR / "site"
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(directory: Path):
+    """A local web server for `directory`: (base URL, server)."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}/", httpd
+
+
+@pytest.fixture(scope="session")
+def server(site_dir: Path):
+    base, httpd = serve(site_dir)
+    yield base
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def driver(tmp_path_factory):
+    """Headless Debian Chromium (never a downloaded browser), with every other origin blocked."""
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        pytest.fail(f"needs Debian chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER}): "
+                    "apt-get install chromium chromium-driver (.ci/run installs them)", pytrace=False)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ["SE_OFFLINE"] = "true"  # selenium-manager must never download anything
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1366,900", f"--user-data-dir={profile}",
+                 # every host but the test server resolves nowhere: "other origins blocked"
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    drv.set_page_load_timeout(60)
+    yield drv
+    drv.quit()

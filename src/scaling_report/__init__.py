@@ -37,3 +37,27 @@ def setup() -> None:
     pd.set_option("display.max_columns", 20)
     pd.set_option("display.width", 120)
     charts.enable()
+    _plain_numpy_scalars()
+
+
+def _plain_numpy_scalars() -> None:
+    """Inline `{python}` values print numpy scalars as plain numbers ("12", not "np.int64(12)")."""
+    import numpy as np
+
+    try:
+        from IPython import get_ipython
+    except ImportError:  # outside a kernel there is nothing to register
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    plain = shell.display_formatter.formatters["text/plain"]
+
+    def as_python(value, printer, cycle):
+        printer.text(str(value.item()))
+
+    # IPython's printer takes the first class in the MRO that defines __repr__, so register the
+    # concrete scalar types themselves (np.int64, np.float64, ...), not np.generic.
+    for scalar_type in set(np.sctypeDict.values()):
+        if issubclass(scalar_type, (np.number, np.bool_)):
+            plain.for_type(scalar_type, as_python)

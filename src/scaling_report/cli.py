@@ -1,4 +1,4 @@
-"""Command line: `scaling-report ingest|analyze|build|bench`."""
+"""Command line: `scaling-report ingest|analyze` (the book itself is built by `make site`)."""
 
 from __future__ import annotations
 
@@ -30,18 +30,6 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(args: argparse.Namespace) -> int:
-    from . import book
-
-    return book.build(Path(args.project), engine=args.engine)
-
-
-def _bench(args: argparse.Namespace) -> int:
-    from . import bench
-
-    return bench.main(args.only)
-
-
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="scaling-report", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
@@ -63,14 +51,6 @@ def parser() -> argparse.ArgumentParser:
     )
     analyze.set_defaults(func=_analyze)
 
-    build = commands.add_parser("build", help="render the book into site/")
-    build.add_argument("--engine", choices=["auto", "quarto", "builtin"], default="auto")
-    build.add_argument("--project", default=".", help="project folder (default: current folder)")
-    build.set_defaults(func=_build)
-
-    bench = commands.add_parser("bench", help="run benchmarks/bench_*.py and print their figures")
-    bench.add_argument("only", nargs="*", help="run only benchmarks whose file name contains one of these")
-    bench.set_defaults(func=_bench)
     return main
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 
 def num(value: float, digits: int = 2, signed: bool = False) -> str:
@@ -49,14 +50,72 @@ def count(n: int) -> str:
     return words[n] if 0 <= n < len(words) else f"{n:,}"
 
 
-def table(frame, digits: int = 3):
-    """A display table without the row index, with a deterministic element id.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~^$&@:\"'=])")
 
-    pandas' Styler gives every table a random uuid by default; a hash of the content keeps two
-    builds of the book byte-identical and ids unique within a page.
+
+def markdown_text(value) -> str:
+    """Cell text that pandoc reads back literally: every ASCII punctuation mark backslash-escaped,
+    line breaks folded into spaces (a pipe-table row is one line)."""
+    text = " ".join(str(value).split())
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
+def cell(value, digits: int = 3) -> str:
+    """One table cell as text: floats with `digits` decimals and a true minus, '—' for missing."""
+    import numbers
+
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}".replace("-", "−")
+    if isinstance(value, numbers.Real):
+        return num(float(value), digits)
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return "—"
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+class Table:
+    """A display table that reaches the page as a pandoc pipe table (`text/markdown`).
+
+    Quarto then gives it its caption, cross-reference and table styling, and no `text/html`
+    output makes Quarto add require.js. Cell text is escaped, so data strings stay literal.
+    Numeric columns are right-aligned.
     """
-    import hashlib
 
-    digest = hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()[:8]
-    # escape="html": Styler, unlike DataFrame.to_html, does not escape cell text by default.
-    return frame.style.hide(axis="index").format(precision=digits, na_rep="—", escape="html").set_uuid(f"t{digest}")
+    def __init__(self, frame, digits: int = 3):
+        self.frame = frame.reset_index(drop=True)
+        self.digits = digits
+
+    def _alignment(self, column) -> str:
+        from pandas.api.types import is_numeric_dtype
+
+        return "---:" if is_numeric_dtype(self.frame[column]) and not self.frame[column].dtype == bool else ":---"
+
+    def to_markdown(self) -> str:
+        columns = list(self.frame.columns)
+        header = "| " + " | ".join(markdown_text(c) for c in columns) + " |"
+        rule = "|" + "|".join(self._alignment(c) for c in columns) + "|"
+        rows = [
+            "| " + " | ".join(markdown_text(cell(value, self.digits)) for value in record) + " |"
+            for record in self.frame.itertuples(index=False, name=None)
+        ]
+        return "\n".join([header, rule, *rows]) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __repr__(self) -> str:
+        return self.to_markdown()
+
+
+def table(frame, digits: int = 3) -> Table:
+    """A display table without the row index, as a pandoc Markdown table (see `Table`)."""
+    return Table(frame, digits)

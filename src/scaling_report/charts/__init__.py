@@ -1,16 +1,18 @@
-"""Project chart theme, the offline altair renderer, and the book's chart builders.
+"""Project chart theme, how charts reach the page, and the book's chart builders.
 
-Real Quarto's default altair output loads vega, vega-lite, vega-embed and require.js from a
-CDN. The renderer registered here instead references the pinned copies shipped in
-`assets/vendor/` (copied into the site through `project: resources` in `_quarto.yml`), so the
-site works without network access.
+Quarto adds require.js and jQuery from a CDN to any page with a `text/html` or
+`application/javascript` cell output (`core/jupyter/widgets.ts`). Charts therefore leave the
+kernel as `text/markdown`: a raw-HTML block holding the Vega-Lite spec as JSON data, which pandoc
+passes through untouched. The `vega-charts` Quarto extension (`_extensions/vega-charts/`) adds the
+pinned vega, vega-lite and vega-embed builds from `assets/vendor/` to each page with a chart, once,
+through `site_libs`, and draws every spec on load. The same builds are inlined into the
+single-file report of `scaling-report analyze --format html` (`standalone_html`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -18,11 +20,11 @@ from pathlib import Path
 import altair as alt
 
 THEME_NAME = "scaling_report"
-RENDERER_NAME = "scaling_report_offline"
+RENDERER_NAME = "scaling_report_markdown"
 VENDOR_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
-# Site path of the vendored scripts, relative to the project root (mirrors the source tree).
-VENDOR_SITE_PATH = "src/scaling_report/assets/vendor"
 PALETTE = ["#1f5aa6", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057", "#b5651d"]
+CHART_CLASS = "sr-vega"
+EMBED_OPTIONS = {"actions": False, "renderer": "svg"}
 
 
 def vendor_dir() -> Path:
@@ -46,63 +48,31 @@ def _theme() -> dict:
     }
 
 
-def site_root_from_document() -> str:
-    """Relative URL from the page being rendered to the site root ('..' for chapters/)."""
-    root = os.environ.get("QUARTO_PROJECT_ROOT")
-    doc_dir = os.environ.get("QUARTO_DOCUMENT_PATH")
-    if root and doc_dir:
-        rel = os.path.relpath(os.path.abspath(root), os.path.abspath(doc_dir))
-        return rel.replace(os.sep, "/")
-    # Every chart-bearing page of the book lives in chapters/, one level below the root.
-    return ".."
-
-
 def chart_id(spec: dict) -> str:
     """Deterministic element id: the same spec always gets the same id."""
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
-    return f"sr-vega-{digest[:12]}"
-
-
-_LOADER = """(function () {
-  var base = %(base)s;
-  var files = %(files)s;
-  if (!window.srVegaReady) {
-    window.srVegaReady = files.reduce(function (previous, name) {
-      return previous.then(function () {
-        return new Promise(function (resolve, reject) {
-          var s = document.createElement("script");
-          s.src = base + "/" + name;
-          s.onload = resolve;
-          s.onerror = function () { reject(new Error("could not load " + s.src)); };
-          document.head.appendChild(s);
-        });
-      });
-    }, Promise.resolve());
-  }
-  window.srVegaReady.then(function () {
-    return vegaEmbed("#%(id)s", %(spec)s, {actions: false, renderer: "svg"});
-  }).catch(function (error) { console.error(error); });
-})();"""
+    return f"{CHART_CLASS}-{digest[:12]}"
 
 
 def _spec_json(spec: dict) -> str:
-    """Compact JSON for a script element: UTF-8 kept as is (half the size of \\u escapes for
-    arrows and minus signs), and "</" escaped so data strings can never close the element."""
-    return json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+    """Compact JSON safe inside any HTML element: UTF-8 kept as is, and "<", ">" and "&" written
+    as JSON escapes, so no data string can close the element or open a comment ("<!--")."""
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def embed_html(spec: dict, site_root: str | None = None) -> str:
-    """HTML fragment that renders `spec` with the shipped vega scripts (no CDN, no require.js)."""
-    root = site_root_from_document() if site_root is None else site_root
+def embed_html(spec: dict) -> str:
+    """The chart element: an empty container and its spec as JSON data (no script runs here)."""
     element = chart_id(spec)
-    spec_json = _spec_json(spec)
-    script = _LOADER % {
-        "base": json.dumps(f"{root}/{VENDOR_SITE_PATH}" if root else VENDOR_SITE_PATH),
-        "files": json.dumps(list(VENDOR_FILES)),
-        "id": element,
-        "spec": spec_json,
-    }
-    return f'<div class="sr-vega" id="{escape(element)}"></div>\n<script type="text/javascript">\n{script}\n</script>\n'
+    return (
+        f'<div class="{CHART_CLASS}" id="{escape(element)}">'
+        f'<script type="application/json" class="{CHART_CLASS}-spec">{_spec_json(spec)}</script></div>'
+    )
+
+
+def embed_markdown(spec: dict) -> str:
+    """The chart as Markdown: a raw-HTML block that pandoc, and so Quarto, passes through as is."""
+    return "```{=html}\n" + embed_html(spec) + "\n```\n"
 
 
 def standalone_html(spec: dict) -> str:
@@ -112,20 +82,20 @@ def standalone_html(spec: dict) -> str:
         for name in VENDOR_FILES
     )
     element = chart_id(spec)
-    spec_json = _spec_json(spec)
+    options = json.dumps(EMBED_OPTIONS)
     return (
-        f"{scripts}\n<div class=\"sr-vega\" id=\"{escape(element)}\"></div>\n"
-        f"<script>vegaEmbed('#{element}', {spec_json}, {{actions: false, renderer: 'svg'}});</script>\n"
+        f"{scripts}\n{embed_html(spec)}\n"
+        f"<script>vegaEmbed('#{element}', JSON.parse(document.querySelector('#{element} script').textContent), {options});</script>\n"
     )
 
 
-def _offline_renderer(spec: dict, **_: object) -> dict:
-    return {"text/html": embed_html(spec)}
+def _markdown_renderer(spec: dict, **_: object) -> dict:
+    return {"text/markdown": embed_markdown(spec)}
 
 
 def enable() -> None:
-    """Register and enable the project theme and the offline renderer (idempotent)."""
+    """Register and enable the project theme and the Markdown renderer (idempotent)."""
     alt.theme.register(THEME_NAME, enable=True)(_theme)
-    alt.renderers.register(RENDERER_NAME, _offline_renderer)
+    alt.renderers.register(RENDERER_NAME, _markdown_renderer)
     alt.renderers.enable(RENDERER_NAME)
     alt.data_transformers.disable_max_rows()

@@ -1,4 +1,4 @@
-"""`scaling-report bench`: run every `benchmarks/bench_*.py` and print one table of figures.
+"""`make bench`: run every `benchmarks/bench_*.py` and print one table of figures.
 
 Each benchmark module defines `run() -> list[dict]`, one dict per measured figure with keys
 `benchmark`, `figure`, `value`, `unit` and optionally `target` (a human-readable bound such as
@@ -11,9 +11,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from .data import PROJECT_DIR
-
-BENCH_DIR = PROJECT_DIR / "benchmarks"
+BENCH_DIR = Path(__file__).resolve().parent
 
 
 def discover(directory: Path = BENCH_DIR) -> list[Path]:
@@ -46,3 +44,7 @@ def main(names: list[str] | None = None) -> int:
         rows.extend(_load(path).run())
     print(format_table(rows))
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

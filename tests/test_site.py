@@ -1,0 +1,223 @@
+"""The site that real Quarto renders (tools/render.py): pages, tags, tables, citations.
+
+Static checks of the HTML; the browser tests are in test_site_browser.py. Both share one render
+per test session (the `site_dir` fixture in conftest.py).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+from conftest import PROJECT_DIR
+
+pytestmark = pytest.mark.slow
+
+CONFIG = yaml.safe_load((PROJECT_DIR / "_quarto.yml").read_text())
+BOOK = CONFIG["book"]
+VERSION = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["project"]["version"]
+
+
+def _chapter_files(entries) -> list[str]:
+    files = []
+    for entry in entries:
+        if isinstance(entry, str):
+            files.append(entry)
+        else:
+            files.extend(_chapter_files(entry.get("chapters", [])))
+    return files
+
+
+SOURCES = _chapter_files(BOOK["chapters"]) + _chapter_files(BOOK.get("appendices", []))
+PAGES = [re.sub(r"\.qmd$", ".html", source) for source in SOURCES]
+CHAPTER_PAGES = [page for page in PAGES if page != "index.html"]
+
+
+class _Page(HTMLParser):
+    """Tags, meta tags, text and the attributes of a few element kinds of one page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.resources: list[tuple[str, str]] = []  # (tag, url) of everything the page loads
+        self.meta: dict[str, list[str]] = {}
+        self.charts: list[dict] = []
+        self.text: list[str] = []
+        self.ids: set[str] = set()
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "script" and a.get("src"):
+            self.resources.append((tag, a["src"]))
+        if tag == "link" and a.get("href") and a.get("rel") not in ("canonical", "alternate", "next", "prev"):
+            self.resources.append((tag, a["href"]))
+        if tag in ("img", "iframe", "source", "video", "audio") and a.get("src"):
+            self.resources.append((tag, a["src"]))
+        if tag == "meta" and a.get("name"):
+            self.meta.setdefault(a["name"], []).append(a.get("content", ""))
+        if tag == "div" and "sr-vega" in (a.get("class") or "").split():
+            self.charts.append(a)
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+
+def parse(site: Path, page: str) -> _Page:
+    parser = _Page()
+    parser.feed((site / page).read_text(encoding="utf-8"))
+    return parser
+
+
+def source_cells(source: str) -> list[dict]:
+    """The `#|` options of every Python cell of a chapter source."""
+    cells, options, inside = [], [], False
+    for line in (PROJECT_DIR / source).read_text(encoding="utf-8").splitlines():
+        if not inside and re.match(r"^```+\s*\{python", line):
+            inside, options = True, []
+        elif inside and re.match(r"^```+\s*$", line):
+            cells.append(yaml.safe_load("\n".join(options)) or {})
+            inside = False
+        elif inside and line.startswith("#|"):
+            options.append(line[2:].removeprefix(" "))
+    return cells
+
+
+class TestPages:
+    def test_every_book_file_has_its_page(self, site_dir):
+        missing = [page for page in PAGES if not (site_dir / page).is_file()]
+        assert not missing
+
+    def test_no_tag_loads_anything_from_another_origin(self, site_dir):
+        for page in PAGES:
+            for tag, url in parse(site_dir, page).resources:
+                assert not urlparse(url).netloc and not url.startswith("//"), f"{page}: <{tag}> loads {url}"
+
+    def test_no_numpy_scalar_reprs_and_no_unresolved_references(self, site_dir):
+        for page in PAGES:
+            text = " ".join(parse(site_dir, page).text)
+            for bad in ("np.int64(", "np.float64(", "np.float32(", "np.bool_("):
+                assert bad not in text, f"{page} shows {bad}"
+            assert not re.search(r"\?@(fig|tbl|sec|eq)-", text), f"{page} has an unresolved cross-reference"
+            assert "???" not in text, f"{page} has a missing citation"
+
+    def test_chapter_pages_number_in_book_order(self, site_dir):
+        numbers = []
+        for page in CHAPTER_PAGES:
+            html = (site_dir / page).read_text(encoding="utf-8")
+            match = re.search(r'<h1 class="title">.*?<span class="chapter-number">([^<]+)</span>', html, re.S)
+            if match:
+                numbers.append(match.group(1))
+        digits = [n for n in numbers if n.isdigit()]
+        assert digits == [str(i) for i in range(1, len(digits) + 1)]
+        letters = [n for n in numbers if n.isalpha()]
+        assert letters == [chr(ord("A") + i) for i in range(len(letters))]
+
+
+class TestTables:
+    def test_tables_are_pandoc_tables_with_captions(self, site_dir):
+        for source, page in zip(SOURCES, PAGES):
+            html = (site_dir / page).read_text(encoding="utf-8")
+            assert 'id="T_' not in html, f"{page}: a pandas Styler table reached the page"
+            labels = [cell["label"] for cell in source_cells(source) if str(cell.get("label", "")).startswith("tbl-")]
+            for label in labels:
+                block = re.search(rf'<div id="{re.escape(label)}"[^>]*>(.*?)</figure>', html, re.S)
+                assert block, f"{page}: table {label} is missing"
+                assert "<figcaption" in block.group(1) and "<table" in block.group(1), f"{page}: {label}"
+                assert re.search(r'<table class="[^"]*\btable\b', block.group(1)), f"{page}: {label} lacks Quarto's table styling"
+
+
+class TestCharts:
+    def test_every_chart_carries_its_figure_alt_text(self, site_dir):
+        for source, page in zip(SOURCES, PAGES):
+            alts = [cell["fig-alt"] for cell in source_cells(source) if "fig-alt" in cell]
+            charts = parse(site_dir, page).charts
+            assert [chart.get("data-alt") for chart in charts] == alts[: len(charts)], page
+            assert len(charts) == len(alts), f"{page}: {len(alts)} figures with fig-alt, {len(charts)} charts"
+
+    def test_vega_scripts_load_once_per_chart_page_from_site_libs(self, site_dir):
+        for page in PAGES:
+            parsed = parse(site_dir, page)
+            scripts = [url for tag, url in parsed.resources if tag == "script" and "vega" in url]
+            if parsed.charts:
+                names = [Path(url).name for url in scripts]
+                assert names == ["vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "vega-charts.js"] or \
+                    [n for n in names if n.endswith(".min.js")] == ["vega.min.js", "vega-lite.min.js", "vega-embed.min.js"], page
+                assert all("site_libs/quarto-contrib/vega-charts" in url for url in scripts), page
+            else:
+                assert not scripts, f"{page} loads vega without a chart"
+        licences = list((site_dir / "site_libs" / "quarto-contrib").glob("vega-charts-*/LICENSE-*"))
+        assert len(licences) == 3
+
+
+class TestCitations:
+    @pytest.mark.parametrize("page", CHAPTER_PAGES)
+    def test_chapter_page_has_scholar_tags_and_a_cite_block(self, site_dir, page):
+        html = (site_dir / page).read_text(encoding="utf-8")
+        parsed = parse(site_dir, page)
+        heading = re.search(r'<h1 class="title">(.*?)</h1>', html, re.S).group(1)
+        title = re.search(r'<span class="chapter-title">(.*?)</span>', heading, re.S)
+        number = re.search(r'<span class="chapter-number">([^<]+)</span>', heading)
+        expected_title = re.sub(r"<[^>]+>", "", title.group(1) if title else heading).strip()
+        meta = parsed.meta
+        assert meta["citation_title"] == [expected_title]
+        assert not re.search(r"[\[\]{}]|&nbsp;|\xa0", meta["citation_title"][0])
+        assert meta["citation_author"] == [BOOK["author"]]
+        assert meta["citation_publication_date"] == [BOOK["date"]]
+        assert meta["citation_inbook_title"] == [BOOK["title"]]
+        if number:
+            assert meta["citation_chapter"] == [number.group(1)]
+        url = f"{BOOK['site-url']}/{page}"
+        assert meta["citation_public_url"] == [url]
+        assert meta["citation_version"] == [VERSION]
+        block = re.search(r'<div id="cite-this" class="cite-this">(.*?)</div>\s*</div>', html, re.S)
+        assert block, f"{page} has no cite block"
+        text = block.group(1)
+        assert "Cite this chapter" in text
+        assert "@incollection{" in text
+        assert f"url       = {{{url}}}" in text
+        assert f"version   = {{{VERSION}}}" in text
+        assert f"date      = {{{BOOK['date']}}}" in text
+        if number:
+            assert f"chapter   = {{{number.group(1)}}}" in text
+
+    def test_front_page_cites_the_book(self, site_dir):
+        html = (site_dir / "index.html").read_text(encoding="utf-8")
+        assert "Cite this book" in html and "@book{" in html
+        assert parse(site_dir, "index.html").meta["citation_title"] == [BOOK["title"]]
+
+    def test_book_version_is_the_package_version(self):
+        assert str(CONFIG["book-version"]) == VERSION
+
+    def test_citation_cff_matches_the_book(self):
+        cff = yaml.safe_load((PROJECT_DIR / "CITATION.cff").read_text())
+        assert cff["cff-version"] == "1.2.0"
+        assert cff["title"] == BOOK["title"]
+        assert str(cff["version"]) == VERSION
+        assert str(cff["date-released"]) == BOOK["date"]
+        assert [a["name"] for a in cff["authors"]] == [BOOK["author"]]
+
+    def test_chapters_that_cite_list_their_references(self, site_dir):
+        for source, page in zip(SOURCES, PAGES):
+            text = (PROJECT_DIR / source).read_text(encoding="utf-8")
+            cited = set(re.findall(r"(?<![\w.])@([a-z][\w-]*\d{4}[\w-]*)", text))
+            if not cited or source == "references.qmd":
+                continue
+            html = (site_dir / page).read_text(encoding="utf-8")
+            assert 'id="chapter-refs"' in html, f"{page} cites {sorted(cited)[:3]} but lists no references"
+            for key in cited:
+                assert f'id="chapter-ref-{key}"' in html, f"{page}: @{key} is not in its reference list"

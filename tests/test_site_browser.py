@@ -1,0 +1,105 @@
+"""The Quarto-rendered site in headless Debian Chromium, page by page.
+
+Every other origin is unreachable (the `driver` fixture maps every host but 127.0.0.1 to nowhere),
+so these tests see what an offline reader sees; an online reader gets the same page, because no
+tag loads from another origin (test_site.py). Per page: every chart draws, its SVG carries the
+figure's alt text, no console error, no request leaves the test server, and no raw TeX is visible.
+A copy of each chart page with an AMD loader injected before everything else must draw too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import serve
+from test_site import PAGES, parse, source_cells, SOURCES
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHART_PAGES = [page for page, source in zip(PAGES, SOURCES) if any("fig-alt" in c for c in source_cells(source))]
+# What require.js does that matters to a UMD bundle: a global `define` with `define.amd` set.
+AMD_LOADER = (
+    "<script>window.__amdDefined = [];"
+    "window.define = function (name, deps, factory) { window.__amdDefined.push(typeof name === 'string' ? name : 'anonymous'); };"
+    "window.define.amd = {}; window.require = function () {};</script>"
+)
+RAW_TEX = re.compile(r"\$[^$\s][^$]{0,200}\$|\\(?:frac|rho|sigma|mathrm|text|sum|log|ln|cdot|times|le|ge)\b")
+
+
+def _wait_for_charts(driver, timeout: float = 30.0) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    script = """return Array.from(document.querySelectorAll('div.sr-vega')).map(function (el) {
+        var svg = el.querySelector('svg');
+        return {id: el.id, state: el.getAttribute('data-state'), alt: el.getAttribute('data-alt'),
+                svg: !!svg, label: svg ? svg.getAttribute('aria-label') : null,
+                marks: svg ? svg.querySelectorAll('path, rect, circle, line, text').length : 0};
+    });"""
+    while True:
+        charts = driver.execute_script(script)
+        if all(c["state"] in ("rendered", "failed") for c in charts) or time.monotonic() > deadline:
+            return charts
+        time.sleep(0.2)
+
+
+def _console_errors(driver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def _requests(driver) -> list[str]:
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_draws_every_chart_offline_with_alt_text(driver, server, site_dir, page):
+    driver.get_log("browser")
+    driver.get_log("performance")
+    driver.get(server + page)
+    charts = _wait_for_charts(driver)
+    expected = [c.get("data-alt") for c in parse(site_dir, page).charts]
+    assert len(charts) == len(expected)
+    for chart in charts:
+        assert chart["state"] == "rendered" and chart["svg"] and chart["marks"] > 0, f"{page}: {chart['id']} did not draw"
+        assert chart["label"] == chart["alt"], f"{page}: {chart['id']} aria-label {chart['label']!r}"
+    assert not _console_errors(driver), page
+    host = urlparse(server).netloc
+    foreign = [u for u in _requests(driver) if urlparse(u).scheme in ("http", "https") and urlparse(u).netloc != host]
+    assert not foreign, f"{page} requested {foreign[:3]}"
+    visible = driver.execute_script("return document.querySelector('main').innerText")
+    match = RAW_TEX.search(visible)
+    assert not match, f"{page} shows raw TeX: {match.group(0)!r}"
+
+
+@pytest.fixture(scope="module")
+def amd_site(site_dir, tmp_path_factory):
+    """A copy of the site whose chart pages load an AMD loader before anything else."""
+    copy = tmp_path_factory.mktemp("amd") / "site"
+    shutil.copytree(site_dir, copy)
+    for page in CHART_PAGES:
+        path = copy / page
+        html = path.read_text(encoding="utf-8")
+        path.write_text(html.replace("<head>", "<head>\n" + AMD_LOADER, 1), encoding="utf-8")
+    base, httpd = serve(copy)
+    yield base
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("page", CHART_PAGES)
+def test_charts_draw_with_an_amd_loader_on_the_page(driver, amd_site, page):
+    driver.get(amd_site + page)
+    charts = _wait_for_charts(driver)
+    assert charts and all(c["state"] == "rendered" and c["svg"] for c in charts), page
+    # the vega bundles defined globals, not AMD modules, and the page got its loader back
+    assert driver.execute_script("return window.__amdDefined.length") == 0
+    assert driver.execute_script("return typeof window.define === 'function' && !!window.define.amd")
