@@ -7,17 +7,15 @@ import re
 
 import pytest
 
-from scaling_report.book.config import load_config
-from scaling_report.book.qmd import parse_document
-from conftest import PROJECT_DIR
+from book_sources import PROJECT_DIR, book_sources, parse_document
 
-PAGES = [p.source for p in load_config(PROJECT_DIR).pages]
+PAGES = book_sources()
 CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
 
 
 @pytest.fixture(scope="module", params=PAGES)
 def document(request):
-    return parse_document(PROJECT_DIR / request.param, PROJECT_DIR)
+    return parse_document(request.param)
 
 
 def test_figures_have_caption_and_alt_text(document):

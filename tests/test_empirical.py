@@ -74,21 +74,6 @@ class TestFmt:
         assert fmt.count(4) == "four" and fmt.count(12) == "12"
 
 
-class TestDisplayTable:
-    def test_escapes_data_strings_and_hides_index(self):
-        import pandas as pd
-
-        html = fmt.table(pd.DataFrame({"task": ["<script>alert(1)</script>"], "r": [0.5]}))._repr_html_()
-        assert "<script>alert" not in html and "&lt;script&gt;" in html
-        assert "row_heading" not in html
-
-    def test_deterministic_ids(self):
-        import pandas as pd
-
-        frame = pd.DataFrame({"a": [1, 2]})
-        assert fmt.table(frame)._repr_html_() == fmt.table(frame)._repr_html_()
-
-
 class TestFmtEdgeCases:
     def test_rounded_zero_has_no_minus_and_infinity_is_undefined(self):
         assert fmt.num(-0.0004, 2) == "0.00"

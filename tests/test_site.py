@@ -6,6 +6,7 @@ per test session (the `site_dir` fixture in conftest.py).
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import tomllib
 from html.parser import HTMLParser
@@ -15,26 +16,15 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from conftest import PROJECT_DIR
+import book_sources as book_sources_module
+from book_sources import PROJECT_DIR, parse_document
 
 pytestmark = pytest.mark.slow
 
-CONFIG = yaml.safe_load((PROJECT_DIR / "_quarto.yml").read_text())
+CONFIG = book_sources_module.CONFIG
 BOOK = CONFIG["book"]
 VERSION = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["project"]["version"]
-
-
-def _chapter_files(entries) -> list[str]:
-    files = []
-    for entry in entries:
-        if isinstance(entry, str):
-            files.append(entry)
-        else:
-            files.extend(_chapter_files(entry.get("chapters", [])))
-    return files
-
-
-SOURCES = _chapter_files(BOOK["chapters"]) + _chapter_files(BOOK.get("appendices", []))
+SOURCES = book_sources_module.book_sources()
 PAGES = [re.sub(r"\.qmd$", ".html", source) for source in SOURCES]
 CHAPTER_PAGES = [page for page in PAGES if page != "index.html"]
 
@@ -77,6 +67,11 @@ class _Page(HTMLParser):
             self.text.append(data)
 
 
+def _html_text(fragment: str) -> str:
+    """The text of an HTML fragment, as a reader sees it (tags dropped, entities decoded)."""
+    return html_module.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
 def parse(site: Path, page: str) -> _Page:
     parser = _Page()
     parser.feed((site / page).read_text(encoding="utf-8"))
@@ -85,16 +80,7 @@ def parse(site: Path, page: str) -> _Page:
 
 def source_cells(source: str) -> list[dict]:
     """The `#|` options of every Python cell of a chapter source."""
-    cells, options, inside = [], [], False
-    for line in (PROJECT_DIR / source).read_text(encoding="utf-8").splitlines():
-        if not inside and re.match(r"^```+\s*\{python", line):
-            inside, options = True, []
-        elif inside and re.match(r"^```+\s*$", line):
-            cells.append(yaml.safe_load("\n".join(options)) or {})
-            inside = False
-        elif inside and line.startswith("#|"):
-            options.append(line[2:].removeprefix(" "))
-    return cells
+    return [cell.options for cell in parse_document(source).cells]
 
 
 class TestPages:
@@ -118,13 +104,13 @@ class TestPages:
     def test_chapter_pages_number_in_book_order(self, site_dir):
         numbers = []
         for page in CHAPTER_PAGES:
-            html = (site_dir / page).read_text(encoding="utf-8")
-            match = re.search(r'<h1 class="title">.*?<span class="chapter-number">([^<]+)</span>', html, re.S)
-            if match:
-                numbers.append(match.group(1))
-        digits = [n for n in numbers if n.isdigit()]
+            heading = re.search(r'<h1 class="title">(.*?)</h1>', (site_dir / page).read_text(encoding="utf-8"), re.S).group(1)
+            number = re.search(r'<span class="chapter-number">([^<]+)</span>', heading)
+            appendix = re.search(r"Appendix ([A-Z]) —", heading)
+            numbers.append(number.group(1) if number else appendix.group(1) if appendix else None)
+        digits = [n for n in numbers if n and n.isdigit()]
         assert digits == [str(i) for i in range(1, len(digits) + 1)]
-        letters = [n for n in numbers if n.isalpha()]
+        letters = [n for n in numbers if n and n.isalpha()]
         assert letters == [chr(ord("A") + i) for i in range(len(letters))]
 
 
@@ -172,28 +158,35 @@ class TestCitations:
         heading = re.search(r'<h1 class="title">(.*?)</h1>', html, re.S).group(1)
         title = re.search(r'<span class="chapter-title">(.*?)</span>', heading, re.S)
         number = re.search(r'<span class="chapter-number">([^<]+)</span>', heading)
-        expected_title = re.sub(r"<[^>]+>", "", title.group(1) if title else heading).strip()
+        appendix = re.search(r"Appendix ([A-Z]) — (.*)$", re.sub(r"<[^>]+>", "", heading).strip())
+        if title:
+            expected_title = re.sub(r"<[^>]+>", "", title.group(1)).strip()
+        elif appendix:
+            expected_title = appendix.group(2)
+        else:
+            expected_title = re.sub(r"<[^>]+>", "", heading).strip()
+        chapter = number.group(1) if number else appendix.group(1) if appendix else None
         meta = parsed.meta
         assert meta["citation_title"] == [expected_title]
-        assert not re.search(r"[\[\]{}]|&nbsp;|\xa0", meta["citation_title"][0])
+        assert not re.search(r"[\[\]{}]|&nbsp;|\xa0|^Appendix", meta["citation_title"][0])
         assert meta["citation_author"] == [BOOK["author"]]
         assert meta["citation_publication_date"] == [BOOK["date"]]
         assert meta["citation_inbook_title"] == [BOOK["title"]]
-        if number:
-            assert meta["citation_chapter"] == [number.group(1)]
+        if chapter:
+            assert meta["citation_chapter"] == [chapter]
         url = f"{BOOK['site-url']}/{page}"
         assert meta["citation_public_url"] == [url]
         assert meta["citation_version"] == [VERSION]
-        block = re.search(r'<div id="cite-this" class="cite-this">(.*?)</div>\s*</div>', html, re.S)
-        assert block, f"{page} has no cite block"
-        text = block.group(1)
-        assert "Cite this chapter" in text
-        assert "@incollection{" in text
-        assert f"url       = {{{url}}}" in text
-        assert f"version   = {{{VERSION}}}" in text
-        assert f"date      = {{{BOOK['date']}}}" in text
-        if number:
-            assert f"chapter   = {{{number.group(1)}}}" in text
+        start = html.index('id="cite-this"')
+        block = _html_text(html[start: html.index("</section>", start)])
+        assert "Cite this chapter" in block
+        assert "@incollection{" in block
+        assert f"url       = {{{url}}}" in block
+        assert f"version   = {{{VERSION}}}" in block
+        assert f"date      = {{{BOOK['date']}}}" in block
+        assert f"title     = {{{expected_title}}}" in block
+        if chapter:
+            assert f"chapter   = {{{chapter}}}" in block
 
     def test_front_page_cites_the_book(self, site_dir):
         html = (site_dir / "index.html").read_text(encoding="utf-8")

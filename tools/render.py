@@ -34,7 +34,9 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 PROGRESS = re.compile(r"^\[\s*(\d+)/(\d+)\]\s+(\S+)")
 # Quarto's own warnings; the kernel's "[IPKernelApp] WARNING | ..." start-up notice is not one.
 WARNING = re.compile(r"^\[?(WARN|WARNING)\b[\]:\s(]")
-CELL_ERROR = re.compile(r"^(An error occurred while executing|ERROR:)")
+CELL_FAILED = re.compile(r"^An error occurred while executing")
+QUARTO_ERROR = re.compile(r"^ERROR:")
+EXCEPTION = re.compile(r"^(\w+(?:Error|Exception|Exit|Interrupt)): (.*)$")
 
 
 def quarto_path() -> str:
@@ -93,7 +95,7 @@ def run(root: Path, log_path: Path, timings_path: Path | None) -> int:
     with open(log_path, "w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
         assert process.stdout is not None
-        lines_after_error = 0
+        in_failed_cell = False
         for raw in process.stdout:
             log.write(raw)
             line = ANSI.sub("", raw).rstrip()
@@ -105,14 +107,14 @@ def run(root: Path, log_path: Path, timings_path: Path | None) -> int:
             elif WARNING.match(line):
                 warnings.append((current, line))
                 print(f"{current}: {line}", flush=True)
-            elif CELL_ERROR.match(line):
+            elif CELL_FAILED.match(line):
+                in_failed_cell = True
+            elif in_failed_cell and EXCEPTION.match(line):
+                # the last line of the cell's traceback: "ValueError: the message"
+                errors.append((current, f"a cell raised {line}"))
+                in_failed_cell = False
+            elif QUARTO_ERROR.match(line):
                 errors.append((current, line))
-                lines_after_error = 12
-            elif lines_after_error:
-                # the exception line of a failing cell follows Quarto's error header
-                if re.match(r"^\w*(Error|Exception)\b", line):
-                    errors.append((current, line))
-                lines_after_error -= 1
         code = process.wait()
     elapsed = time.monotonic() - started
     if timings_path is not None:

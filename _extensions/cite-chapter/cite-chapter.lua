@@ -34,10 +34,18 @@ local function relative_input()
   return input
 end
 
+-- The page's entry in the book's render list, its number as the book shows it ("3", or "A" for
+-- the first appendix), and whether it is an appendix.
 local function render_entry(meta, file)
   if not (meta.book and meta.book.render) then return nil end
+  local in_appendices = false
   for _, item in ipairs(meta.book.render) do
-    if item.file and stringify(item.file) == file then return item end
+    if item.type and stringify(item.type) == "appendix" then in_appendices = true end
+    if item.file and stringify(item.file) == file then
+      local number = item.number and stringify(item.number) or nil
+      if number and in_appendices then number = string.char(64 + tonumber(number)) end
+      return item, number, in_appendices
+    end
   end
   return nil
 end
@@ -61,6 +69,8 @@ local function plain_title(meta)
     end,
   })
   local text = stringify(inlines):gsub("^[%s\194\160]+", ""):gsub("%s+$", "")
+  -- appendix headings read "Appendix A — Title"
+  text = text:gsub("^Appendix %a+ \226\128\148 ", "")
   return text
 end
 
@@ -135,7 +145,7 @@ end
 function Pandoc(doc)
   local meta = doc.meta
   local file = relative_input()
-  local entry = render_entry(meta, file)
+  local entry, number, is_appendix = render_entry(meta, file)
   if entry == nil then return nil end  -- not a book page (e.g. a standalone render)
 
   local book_title = stringify(meta.book.title or "")
@@ -145,7 +155,6 @@ function Pandoc(doc)
   local site = stringify(meta.book["site-url"] or "")
   local url = page_url(site, file)
   local names = authors(meta)
-  local number = entry.number and stringify(entry.number) or nil
   local is_front = (file == "index.qmd")
   local title = is_front and book_title or plain_title(meta)
 
@@ -178,7 +187,7 @@ function Pandoc(doc)
     plain = who .. " (" .. year .. "). " .. book_title .. ". Version " .. version .. ", " .. date .. ". " .. url
     table.insert(bib, "@book{" .. key_for("book", year) .. ",")
   else
-    local numbered = number and ("Chapter " .. number .. ": ") or ""
+    local numbered = number and ((is_appendix and "Appendix " or "Chapter ") .. number .. ": ") or ""
     plain = who .. " (" .. year .. "). " .. numbered .. title .. ". In " .. book_title ..
       ", version " .. version .. ", " .. date .. ". " .. url
     table.insert(bib, "@incollection{" .. key_for(file, year) .. ",")
@@ -201,7 +210,7 @@ function Pandoc(doc)
     pandoc.Para({ pandoc.Str(plain) }),
     pandoc.CodeBlock(table.concat(bib, "\n"), pandoc.Attr("", { "bibtex" })),
   }, pandoc.Attr("cite-this", { "cite-this" }))
-  local references = (not is_front) and chapter_references(doc) or nil
+  local references = chapter_references(doc)
   if references then doc.blocks:insert(references) end
   doc.blocks:insert(block)
   return doc

@@ -46,7 +46,8 @@ end
 
 local function yaml_options(lines)
   if #lines == 0 then return {} end
-  local ok, doc = pcall(pandoc.read, "---\n" .. table.concat(lines, "\n") .. "\n---\n", "markdown")
+  -- "markdown-smart": option values are read as written (no curly quotes)
+  local ok, doc = pcall(pandoc.read, "---\n" .. table.concat(lines, "\n") .. "\n---\n", "markdown-smart")
   if not ok then return {} end
   return doc.meta
 end

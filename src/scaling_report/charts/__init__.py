@@ -22,7 +22,12 @@ import altair as alt
 THEME_NAME = "scaling_report"
 RENDERER_NAME = "scaling_report_markdown"
 VENDOR_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
-PALETTE = ["#1f5aa6", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057", "#b5651d"]
+# Colour-blind-safe (Okabe & Ito's blue, vermillion, bluish green and reddish purple, then olive,
+# grey, purple and brown), every colour at least 3:1 against white and against the dark theme's
+# #222 background (tests/test_charts.py computes the WCAG contrast).
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#999933", "#7A7A7A", "#9A5FB4", "#A0622D"]
+FONT_SIZE = 12  # px: chart text is never smaller than 11 px
+TEXT_COLOR = "#333333"  # the dark theme recolours chart text in vega-charts.css
 CHART_CLASS = "sr-vega"
 EMBED_OPTIONS = {"actions": False, "renderer": "svg"}
 
@@ -34,15 +39,19 @@ def vendor_dir() -> Path:
 
 def _theme() -> dict:
     font = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+    text = {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "labelColor": TEXT_COLOR, "titleColor": TEXT_COLOR}
     return {
         "config": {
             "background": None,
             "font": font,
             "view": {"continuousWidth": 360, "continuousHeight": 260, "stroke": "#bbbbbb"},
             "range": {"category": PALETTE},
-            "axis": {"labelColor": "#555555", "titleColor": "#333333", "gridColor": "#e6e6e6"},
-            "legend": {"labelColor": "#555555", "titleColor": "#333333"},
-            "title": {"anchor": "start", "fontSize": 14, "color": "#222222"},
+            "axis": {**text, "gridColor": "#dddddd"},
+            # swatches at full opacity, whatever the opacity of the marks they stand for
+            "legend": {**text, "symbolOpacity": 1, "labelLimit": 320},
+            "header": {**text},
+            "title": {"anchor": "start", "fontSize": FONT_SIZE + 2, "color": TEXT_COLOR},
+            "text": {"fontSize": FONT_SIZE},
             "point": {"filled": True, "size": 40, "opacity": 0.8},
         }
     }
