@@ -71,3 +71,8 @@ class TestTable:
     def test_identical_frames_give_identical_tables(self):
         frame = pd.DataFrame({"a": [1.5, 2.25], "b": ["x", "y"]})
         assert fmt.table(frame).to_markdown() == fmt.table(frame.copy()).to_markdown()
+
+    def test_no_false_precision_in_a_float_column(self):
+        frame = pd.DataFrame({"exact": [4.5, 7.0], "whole": [4.0, 12.0], "fine": [0.12345, 0.5]})
+        lines = fmt.table(frame, digits=3).to_markdown().splitlines()
+        assert lines[2:] == ["| 4\\.5 | 4 | 0\\.123 |", "| 7\\.0 | 12 | 0\\.500 |"]

@@ -190,7 +190,9 @@ class TestCitations:
 
     def test_front_page_cites_the_book(self, site_dir):
         html = (site_dir / "index.html").read_text(encoding="utf-8")
-        assert "Cite this book" in html and "@book{" in html
+        start = html.index('id="cite-this"')
+        block = _html_text(html[start: html.index("</section>", start)])
+        assert "Cite this book" in block and "@book{" in block and f"version   = {{{VERSION}}}" in block
         assert parse(site_dir, "index.html").meta["citation_title"] == [BOOK["title"]]
 
     def test_book_version_is_the_package_version(self):

@@ -31,7 +31,7 @@ AMD_LOADER = (
 RAW_TEX = re.compile(r"\$[^$\s][^$]{0,200}\$|\\(?:frac|rho|sigma|mathrm|text|sum|log|ln|cdot|times|le|ge)\b")
 
 
-def _wait_for_charts(driver, timeout: float = 30.0) -> list[dict]:
+def _wait_for_charts(driver, expected: int | None = None, timeout: float = 30.0) -> list[dict]:
     deadline = time.monotonic() + timeout
     script = """return Array.from(document.querySelectorAll('div.sr-vega')).map(function (el) {
         var svg = el.querySelector('svg');
@@ -42,7 +42,8 @@ def _wait_for_charts(driver, timeout: float = 30.0) -> list[dict]:
     });"""
     while True:
         charts = driver.execute_script(script)
-        if all(c["state"] in ("rendered", "failed") for c in charts) or time.monotonic() > deadline:
+        settled = all(c["state"] in ("rendered", "failed") for c in charts)
+        if (settled and (expected is None or len(charts) >= expected)) or time.monotonic() > deadline:
             return charts
         time.sleep(0.2)
 
@@ -65,8 +66,8 @@ def test_page_draws_every_chart_offline_with_alt_text(driver, server, site_dir, 
     driver.get_log("browser")
     driver.get_log("performance")
     driver.get(server + page)
-    charts = _wait_for_charts(driver)
     expected = [c.get("data-alt") for c in parse(site_dir, page).charts]
+    charts = _wait_for_charts(driver, len(expected))
     assert len(charts) == len(expected)
     for chart in charts:
         assert chart["state"] == "rendered" and chart["svg"] and chart["marks"] > 0, f"{page}: {chart['id']} did not draw"
@@ -103,3 +104,49 @@ def test_charts_draw_with_an_amd_loader_on_the_page(driver, amd_site, page):
     # the vega bundles defined globals, not AMD modules, and the page got its loader back
     assert driver.execute_script("return typeof window.vega === 'object' && typeof window.vegaEmbed === 'function'")
     assert driver.execute_script("return typeof window.define === 'function' && !!window.define.amd")
+
+
+LAYOUT_PROBE = """
+var width = document.documentElement.clientWidth;
+var problems = [];
+function fits(el, what) {
+  var box = el.getBoundingClientRect();
+  if (box.width === 0) { return; }  // folded away (a closed <details>)
+  var parent = el.parentElement.getBoundingClientRect();
+  var inParent = box.left >= parent.left - 1 && box.right <= parent.right + 1;
+  var inViewport = box.left >= -1 && box.right <= width + 1;
+  if (!inParent && !inViewport) {
+    problems.push(what + " " + (el.id || el.className) + " spans " + Math.round(box.left) + ".." + Math.round(box.right) + " px");
+  }
+}
+document.querySelectorAll("main figure, main div.sr-vega svg").forEach(function (el) { fits(el, "figure"); });
+document.querySelectorAll("main table").forEach(function (el) { fits(el, "table"); });
+document.querySelectorAll("div.sr-vega").forEach(function (chart) {
+  var svg = chart.querySelector("svg");
+  if (!svg) { return; }
+  var frame = svg.getBoundingClientRect();
+  chart.querySelectorAll("g.role-legend").forEach(function (legend) {
+    var box = legend.getBoundingClientRect();
+    if (box.width && (box.left < frame.left - 1 || box.right > frame.right + 1 || box.top < frame.top - 1 || box.bottom > frame.bottom + 1)) {
+      problems.push("legend of " + chart.id + " leaves its chart");
+    }
+  });
+});
+if (document.documentElement.scrollWidth > width + 1) {
+  problems.push("page is " + document.documentElement.scrollWidth + " px wide in a " + width + " px viewport");
+}
+return problems;
+"""
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+@pytest.mark.parametrize("page", PAGES)
+def test_nothing_is_wider_than_its_space(driver, server, page, width):
+    driver.set_window_size(width, 900)
+    try:
+        driver.get(server + page)
+        _wait_for_charts(driver)
+        problems = driver.execute_script(LAYOUT_PROBE)
+        assert not problems, f"{page} at {width} px: {problems[:5]}"
+    finally:
+        driver.set_window_size(1366, 900)

@@ -99,12 +99,27 @@ class Table:
 
         return "---:" if is_numeric_dtype(self.frame[column]) and not self.frame[column].dtype == bool else ":---"
 
+    def _column_digits(self, column) -> int:
+        """The fewest decimals (up to `digits`) that show every value of a float column as it
+        shows at `digits`: 4.5 and 7.0 print as "4.5" and "7.0", not "4.500" and "7.000"."""
+        from pandas.api.types import is_float_dtype
+
+        values = self.frame[column]
+        if not is_float_dtype(values):
+            return self.digits
+        finite = [float(v) for v in values if v == v and abs(v) != float("inf")]
+        for decimals in range(self.digits + 1):
+            if all(round(v, decimals) == round(v, self.digits) for v in finite):
+                return decimals
+        return self.digits
+
     def to_markdown(self) -> str:
         columns = list(self.frame.columns)
         header = "| " + " | ".join(markdown_text(c) for c in columns) + " |"
         rule = "|" + "|".join(self._alignment(c) for c in columns) + "|"
+        decimals = [self._column_digits(c) for c in columns]
         rows = [
-            "| " + " | ".join(markdown_text(cell(value, self.digits)) for value in record) + " |"
+            "| " + " | ".join(markdown_text(cell(value, d)) for value, d in zip(record, decimals)) + " |"
             for record in self.frame.itertuples(index=False, name=None)
         ]
         return "\n".join([header, rule, *rows]) + "\n"

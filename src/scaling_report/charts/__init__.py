@@ -57,6 +57,20 @@ def _theme() -> dict:
     }
 
 
+# Parameter counts as the text writes them: 540M, 8B, 1.2T (d3's "~s" would print 8G).
+PARAMS_LABEL = (
+    "datum.value >= 1e12 ? format(datum.value / 1e12, '~g') + 'T'"
+    " : datum.value >= 1e9 ? format(datum.value / 1e9, '~g') + 'B'"
+    " : datum.value >= 1e6 ? format(datum.value / 1e6, '~g') + 'M'"
+    " : format(datum.value, '~s')"
+)
+
+
+def params_axis(**options) -> alt.Axis:
+    """An axis of parameter counts labelled 8B / 540M; `options` go to alt.Axis."""
+    return alt.Axis(labelExpr=PARAMS_LABEL, **options)
+
+
 def chart_id(spec: dict) -> str:
     """Deterministic element id: the same spec always gets the same id."""
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
