@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 import statsmodels.api as sm
 
 from scaling_report import data, fmt, reanalysis, stats, transforms
@@ -49,22 +50,18 @@ def random_scores(n_tasks: int, n_sizes: int, seed: int = 0) -> np.ndarray:
 
 
 class TestFitGains:
-    def test_matches_stats_regress(self):
+    def test_matches_scipy_linregress_and_an_index_bootstrap(self):
         generator = np.random.default_rng(3)
         x = generator.normal(size=40)
         y = -0.4 * x + generator.normal(size=40)
-        fast = reanalysis.fit_gains(x, y, n_boot=300, seed_offset=0)
-        slow = stats.regress(pd.DataFrame({"gain1": x, "gain2": y}), n_boot=300, seed_offset=0)
-        for key in stats.REGRESSION_COLUMNS:
-            assert fast[key] == pytest.approx(slow[key], rel=1e-9, abs=1e-12), key
-
-    def test_bootstrap_many_equals_bootstrap_r(self):
-        generator = np.random.default_rng(4)
-        x = generator.normal(size=(3, 30))
-        y = 0.5 * x + generator.normal(size=(3, 30))
-        many = reanalysis.bootstrap_many(x, y, n_boot=400, seed_offset=9)
-        for i in range(3):
-            assert tuple(many[i]) == pytest.approx(stats.bootstrap_r(x[i], y[i], 400, seed_offset=9))
+        fit = reanalysis.fit_gains(x, y, n_boot=300, identity="t")
+        expected = sps.linregress(x, y)
+        assert fit["r"] == pytest.approx(expected.rvalue) and fit["slope"] == pytest.approx(expected.slope)
+        assert fit["p"] == pytest.approx(expected.pvalue)
+        # The bootstrap is r on resampled task indices, computed here with numpy directly.
+        index = stats.task_indices(40, 300, "t")
+        draws = [np.corrcoef(x[i], y[i])[0, 1] for i in index]
+        assert (fit["boot_low"], fit["boot_high"]) == pytest.approx(tuple(np.quantile(draws, [0.025, 0.975])))
 
     def test_drops_missing_and_handles_constant(self):
         fit = reanalysis.fit_gains([1.0, 2.0, np.nan, 4.0], [0.0, 0.0, 1.0, 0.0], n_boot=50)

@@ -29,6 +29,11 @@ class Ladder:
     rows: pd.DataFrame  # the long rows of this ladder
 
     @property
+    def identity(self) -> tuple:
+        """The ladder as a value: (family, benchmark, n_shots, metric); seeds are keyed by it."""
+        return (self.family, self.benchmark, self.n_shots, self.metric)
+
+    @property
     def key(self) -> dict:
         return {"family": self.family, "benchmark": self.benchmark, "n_shots": self.n_shots, "metric": self.metric}
 
@@ -106,6 +111,39 @@ def size_label(n_params: float) -> str:
     return f"{n_params:g}"
 
 
+def fit_triples(
+    wide: pd.DataFrame, triples: list[tuple[int, float, float, float]], n_boot: int = stats.N_BOOT, identity=None
+) -> list[dict]:
+    """The gain fit of every triple of one tasks x sizes matrix, in one vectorised `stats.fit`.
+
+    Each triple uses the tasks scored at its three sizes. The bootstrap intervals (`boot_low`,
+    `boot_high`; NaN when `n_boot = 0`) resample the matrix's tasks once for all triples,
+    seeded by `identity` (the ladder and transform), so they do not depend on list order.
+    """
+    if not triples:
+        return []
+    values = wide.to_numpy(dtype=float)
+    column = {size: j for j, size in enumerate(wide.columns)}
+    g1 = np.stack([values[:, column[s2]] - values[:, column[s1]] for _, s1, s2, _ in triples])
+    g2 = np.stack([values[:, column[s3]] - values[:, column[s2]] for _, _, s2, s3 in triples])
+    # A task missing one of the three sizes drops out of that triple only.
+    missing = ~(np.isfinite(g1) & np.isfinite(g2))
+    g1, g2 = np.where(missing, np.nan, g1), np.where(missing, np.nan, g2)
+    fits = stats.fit(g1, g2)
+    if n_boot > 0:
+        draws = stats.joint_draws(g1, g2, n_boot, ("triples", identity))
+        enough = np.isfinite(draws).sum(axis=1) >= n_boot / 2
+        low, high = stats.percentile_interval(draws, axis=1)
+        boot_low, boot_high = np.where(enough & np.isfinite(fits["r"]), low, np.nan), np.where(enough & np.isfinite(fits["r"]), high, np.nan)
+    else:
+        boot_low = boot_high = np.full(len(triples), np.nan)
+    out = []
+    for i in range(len(triples)):
+        row = {key: np.asarray(fits[key][i]).item() for key in stats.FIT_COLUMNS}
+        out.append(row | {"boot_low": float(boot_low[i]), "boot_high": float(boot_high[i])})
+    return out
+
+
 def ladder_table(
     ladders: list[Ladder],
     transform_names: tuple[str, ...] = ("raw",),
@@ -125,7 +163,9 @@ def ladder_table(
                 wide = ladder.matrix(name)
             except transforms.MissingChanceError as error:
                 note = str(error)
-            for k, s1, s2, s3 in ladder.triples(spacings):
+            triples = ladder.triples(spacings)
+            fits = [] if note else fit_triples(wide, triples, n_boot, (ladder.identity, name))
+            for i, (k, s1, s2, s3) in enumerate(triples):
                 base = ladder.key | {
                     "ladder": ladder.name,
                     "k": k,
@@ -138,8 +178,7 @@ def ladder_table(
                 if note:
                     records.append(base | dict.fromkeys(stats.REGRESSION_COLUMNS, np.nan) | {"n": 0, "note": note})
                     continue
-                fit = stats.regress(ladder.gains((s1, s2, s3), name, wide), n_boot=n_boot)
-                records.append(base | fit | {"note": ""})
+                records.append(base | fits[i] | {"note": ""})
     table = pd.DataFrame.from_records(records)
     if not table.empty:
         table["n"] = table["n"].astype(int)

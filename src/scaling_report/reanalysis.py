@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from . import data, fmt, ladders, rng, stats, transforms
+from . import data, fmt, ladders, stats, transforms
 from .ladders import Ladder
 
 # Variants of the thread's reruns that are not package transforms.
@@ -43,7 +43,6 @@ POST_MMLU_FLOOR = 0.14
 POST_NLU_RANGE = (0.13, 0.95)
 MIN_RESIDUAL_DF = 10  # last-step regressions need n_tasks - n_predictors - 1 >= this
 MMLU_PREFIX = "mmlu_"
-SEED_OFFSET = 200  # chapter 2's random streams start here
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,69 +142,9 @@ def transformed(ladder: Ladder, name: str, raw: pd.DataFrame | None = None, chan
 # --------------------------------------------------------------------------------------------
 
 
-def bootstrap_many(x: np.ndarray, y: np.ndarray, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL, seed_offset: int = SEED_OFFSET) -> np.ndarray:
-    """`stats.bootstrap_r` for many (x, y) rows over the same tasks at once: rows x 2 intervals.
-
-    x, y: (rows, tasks) without missing values. Uses the same seeded task draws as
-    `stats.bootstrap_r`, so each row's interval equals what that function returns for it.
-    """
-    rows, n = x.shape
-    if n < 4 or n_boot <= 0:
-        return np.full((rows, 2), np.nan)
-    index = rng(seed_offset).integers(0, n, size=(n_boot, n))
-    draws = stats.pearson_rows(x[:, index], y[:, index])  # (rows, n_boot)
-    tail = (1 - level) / 2
-    out = np.full((rows, 2), np.nan)
-    for i in range(rows):
-        finite = draws[i][np.isfinite(draws[i])]
-        if len(finite) >= n_boot / 2:
-            out[i] = np.quantile(finite, tail), np.quantile(finite, 1 - tail)
-    return out
-
-
-def fit_gains(gain1, gain2, n_boot: int = stats.N_BOOT, seed_offset: int = SEED_OFFSET, boot: tuple[float, float] | None = None) -> dict:
-    """OLS of gain2 on gain1 with the same keys and values as `stats.regress` (no formula parsing).
-
-    r and the slope's p-value are the closed forms of one-predictor OLS; the intervals are
-    `stats.fisher_ci` and `stats.bootstrap_r` (or `boot`, an interval computed by `bootstrap_many`);
-    `n_boot = 0` skips the bootstrap (its columns are NaN).
-    """
-    x = np.asarray(gain1, dtype=float)
-    y = np.asarray(gain2, dtype=float)
-    keep = np.isfinite(x) & np.isfinite(y)
-    x, y = x[keep], y[keep]
-    n = len(x)
-    empty = dict.fromkeys(stats.REGRESSION_COLUMNS, np.nan) | {"n": n}
-    if n < 3 or np.std(x) == 0 or np.std(y) == 0:
-        return empty
-    xc, yc = x - x.mean(), y - y.mean()
-    sxx, syy, sxy = float(xc @ xc), float(yc @ yc), float(xc @ yc)
-    r = float(np.clip(sxy / np.sqrt(sxx * syy), -1, 1))
-    slope = sxy / sxx
-    if abs(r) < 1:
-        t = r * np.sqrt((n - 2) / (1 - r * r))
-        p = float(2 * sps.t.sf(abs(t), n - 2))
-    else:
-        p = 0.0
-    ci_low, ci_high = stats.fisher_ci(r, n)
-    if boot is not None:
-        boot_low, boot_high = boot
-    elif n_boot > 0:
-        boot_low, boot_high = stats.bootstrap_r(x, y, n_boot, seed_offset=seed_offset)
-    else:
-        boot_low, boot_high = np.nan, np.nan
-    return {
-        "n": n,
-        "slope": float(slope),
-        "intercept": float(y.mean() - slope * x.mean()),
-        "r": r,
-        "r2": r * r,
-        "p": p,
-        "ci_low": ci_low,
-        "ci_high": ci_high,
-        "boot_low": boot_low,
-        "boot_high": boot_high,
-    }
+def fit_gains(gain1, gain2, n_boot: int = stats.N_BOOT, identity=None) -> dict:
+    """`stats.regress` on two gain vectors: the fit, and a task bootstrap seeded by `identity`."""
+    return stats.regress(pd.DataFrame({"gain1": gain1, "gain2": gain2}), n_boot=n_boot, identity=identity)
 
 
 def gain_table(
@@ -227,17 +166,8 @@ def gain_table(
         triples = ladder.triples(spacings)
         for name in transform_names:
             wide, dropped = transformed(ladder, name, raw, chance)
-            values = wide.to_numpy(dtype=float)
-            col = {size: j for j, size in enumerate(wide.columns)}
-            g1 = np.stack([values[:, col[s2]] - values[:, col[s1]] for _, s1, s2, _ in triples]) if triples else None
-            g2 = np.stack([values[:, col[s3]] - values[:, col[s2]] for _, _, s2, s3 in triples]) if triples else None
-            boots = None
-            if triples and not np.isnan(values).any():
-                # Complete matrix: every triple uses the same tasks, so bootstrap them together.
-                boots = bootstrap_many(g1, g2, n_boot)
-            for i, (k, s1, s2, s3) in enumerate(triples):
-                boot = None if boots is None else (float(boots[i, 0]), float(boots[i, 1]))
-                fit = fit_gains(g1[i], g2[i], n_boot, boot=boot)
+            fits = ladders.fit_triples(wide, triples, n_boot, (ladder.identity, name))
+            for (k, s1, s2, s3), fit in zip(triples, fits):
                 records.append(
                     ladder.key
                     | {
@@ -429,7 +359,7 @@ def rerun_table(chosen: list[RerunLadder], variants: tuple[str, ...] = RERUN_VAR
         for name in variants:
             wide, dropped = transformed(item.ladder, name)
             three = wide[[s1, s2, s3]].dropna()
-            fit = fit_gains(three[s2] - three[s1], three[s3] - three[s2], n_boot)
+            fit = fit_gains(three[s2] - three[s1], three[s3] - three[s2], n_boot, identity=("rerun", item.label, name))
             detail = ""
             if name == LOWEST_FLOOR:
                 detail = f"floor {lowest_floor(item.ladder):.3f}"
@@ -562,7 +492,7 @@ def loo_r_squared(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def last_step(
-    ladder: Ladder, transform: str = "raw", n_boot: int = stats.N_BOOT, level: float = stats.LEVEL, seed_offset: int = SEED_OFFSET + 1
+    ladder: Ladder, transform: str = "raw", n_boot: int = stats.N_BOOT, level: float = stats.LEVEL
 ) -> dict:
     """Variance of the last gain (largest minus second-largest) explained by the smaller models.
 
@@ -571,7 +501,9 @@ def last_step(
     both, predicting the largest model's score and predicting its gain leave the same residuals;
     R² is reported on the gain's variance (the scale of the thread's "8% vs 7%"). Intervals are
     percentile bootstraps over tasks; `loo_*` is the leave-one-out R², which does not reward
-    overfitting with many predictors.
+    overfitting with many predictors. The in-sample difference of the two R² is >= 0 by
+    construction, so the comparison that can fail is `loo_diff` (leave-one-out R², all minus
+    second-largest) and the nested F test (`f`, `f_p`).
     """
     wide, dropped = transformed(ladder, transform)
     wide = wide.dropna()
@@ -594,7 +526,7 @@ def last_step(
         return base | {"note": f"too few tasks ({n}) for {n_pred} predictors"}
     r2_all = float(r_squared(smaller, gain))
     r2_second = float(r_squared(second, gain))
-    index = rng(seed_offset).integers(0, n, size=(n_boot, n))
+    index = stats.task_indices(n, n_boot, ("last_step", ladder.identity, transform))
     boot_all = r_squared(smaller[index], gain[index])
     boot_second = r_squared(second[index], gain[index])
     ok = np.isfinite(boot_all) & np.isfinite(boot_second)
@@ -614,6 +546,7 @@ def last_step(
         "r2_second_low": second_low,
         "r2_second_high": second_high,
         "loo_second": loo_r_squared(second, gain),
+        "loo_diff": loo_r_squared(smaller, gain) - loo_r_squared(second, gain),
         "diff": r2_all - r2_second,
         "diff_low": diff_low,
         "diff_high": diff_high,
