@@ -183,3 +183,43 @@ def ladder_table(
     if not table.empty:
         table["n"] = table["n"].astype(int)
     return table
+
+
+def restrict(ladder: Ladder, keep) -> Ladder:
+    """The ladder with only the rows for which `keep(rows) -> bool Series` is true."""
+    rows = ladder.rows[keep(ladder.rows)].reset_index(drop=True)
+    return Ladder(ladder.family, ladder.benchmark, ladder.n_shots, ladder.metric, rows)
+
+
+def stacked_gains(ladder_list: list[Ladder], transform: str = "raw", spacings: tuple[int, ...] | None = (1,)) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Every triple of every ladder as one row over the union of their tasks.
+
+    Returns (rows, gain1, gain2): `rows` describes each triple (ladder, identity, sizes); the
+    gain arrays are (triples, tasks) with one column per (benchmark, task, subtask, metric) in
+    any ladder and NaN where a triple lacks the task. A task shared by two ladders (the harness
+    tasks of Pythia, OPT and BLOOM) is one column, so `stats.joint_draws` resamples it once for
+    all of them.
+    """
+    records, columns, g1_parts, g2_parts = [], {}, [], []
+    matrices = []
+    for ladder in ladder_list:
+        wide = ladder.matrix(transform)
+        keys = [(ladder.benchmark, *index) for index in wide.index]
+        for key in keys:
+            columns.setdefault(key, len(columns))
+        matrices.append((ladder, wide, [columns[key] for key in keys]))
+    for ladder, wide, where in matrices:
+        values = wide.to_numpy(dtype=float)
+        column = {size: j for j, size in enumerate(wide.columns)}
+        for k, s1, s2, s3 in ladder.triples(spacings):
+            g1, g2 = np.full(len(columns), np.nan), np.full(len(columns), np.nan)
+            g1[where] = values[:, column[s2]] - values[:, column[s1]]
+            g2[where] = values[:, column[s3]] - values[:, column[s2]]
+            g1_parts.append(g1)
+            g2_parts.append(g2)
+            records.append(
+                {"ladder": ladder.name, "identity": ladder.identity, "family": ladder.family, "k": k, "s1": s1, "s2": s2, "s3": s3, "triple": " → ".join(size_label(s) for s in (s1, s2, s3))}
+            )
+    if not records:
+        return pd.DataFrame(), np.empty((0, len(columns))), np.empty((0, len(columns)))
+    return pd.DataFrame.from_records(records), np.stack(g1_parts), np.stack(g2_parts)

@@ -20,7 +20,7 @@ start to predict each other. This module computes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,15 @@ MMLU_PREFIX = "mmlu_"
 def chapter_ladders(frame: pd.DataFrame | None = None) -> list[Ladder]:
     """Every bounded-metric ladder with three or more sizes (the book's standard set)."""
     return ladders.find_ladders(data.load_all() if frame is None else frame)
+
+
+def evidence_ladders(frame: pd.DataFrame | None = None) -> list[Ladder]:
+    """The ladders Chapter 2 counts: each family and setting once, with its primary metric.
+
+    The harness families are also scored with acc_norm: the same tasks and models, so counting
+    both would count the same evidence twice.
+    """
+    return [ladder for ladder in chapter_ladders(frame) if ladder.metric != "acc_norm"]
 
 
 def task_label(index: tuple) -> str:
@@ -187,7 +196,9 @@ def gain_table(
     table = pd.DataFrame.from_records(records)
     if not table.empty:
         table["n"] = table["n"].astype(int)
-        table["significant"] = (table["ci_low"] > 0) | (table["ci_high"] < 0)
+        # A degenerate fit (one task carries the fit, e.g. every other task clipped to the
+        # floor) is flagged and never counted as significant.
+        table["significant"] = ((table["ci_low"] > 0) | (table["ci_high"] < 0)) & ~table["degenerate"].astype(bool)
     return table
 
 
@@ -267,6 +278,8 @@ def transform_effects(table: pd.DataFrame, reference: str = "raw") -> pd.DataFra
                 "positive": int((both["r_new"] > 0).sum()),
                 "sig_negative": int((both["significant_new"].astype(bool) & (both["r_new"] < 0)).sum()),
                 "sig_positive": int((both["significant_new"].astype(bool) & (both["r_new"] > 0)).sum()),
+                "degenerate": int(both["degenerate_new"].astype(bool).sum()),
+                "expected_one_side": stats.expected_under_null(len(both), two_sided=False),
                 "median_r": float(both["r_new"].median()) if len(both) else np.nan,
                 "median_change": float((both["r_new"] - both["r_ref"]).median()) if len(both) else np.nan,
                 "sign_flips": int(flip.sum()),
@@ -289,6 +302,8 @@ def display_effects(effects: pd.DataFrame) -> pd.DataFrame:
             "r < 0": effects["negative"],
             "Sig. < 0": effects["sig_negative"],
             "Sig. > 0": effects["sig_positive"],
+            "Expected per sign, no signal": effects["expected_one_side"].map(lambda v: fmt.num(v, 1)),
+            "Degenerate (not counted)": effects["degenerate"],
             "Median r": effects["median_r"].map(fmt.num),
             "Sign flips": effects["sign_flips"],
             "Became sig.": effects["gained_significance"],
@@ -383,7 +398,7 @@ def rerun_table(chosen: list[RerunLadder], variants: tuple[str, ...] = RERUN_VAR
             )
     table = pd.DataFrame.from_records(records)
     table["n"] = table["n"].astype(int)
-    table["significant"] = (table["ci_low"] > 0) | (table["ci_high"] < 0)
+    table["significant"] = ((table["ci_low"] > 0) | (table["ci_high"] < 0)) & ~table["degenerate"].astype(bool)
     return table
 
 
@@ -740,7 +755,7 @@ def _facts(table: pd.DataFrame, ranges: pd.DataFrame, last: pd.DataFrame, chosen
 def chapter_results(frame: pd.DataFrame | None = None, n_boot: int = stats.N_BOOT, table_boot: int = 0) -> ChapterResults:
     """Every number of chapter 2, from the shipped data (or `frame`, in the long schema)."""
     frame = data.load_all() if frame is None else frame
-    ladder_list = chapter_ladders(frame)
+    ladder_list = evidence_ladders(frame)
     # The chapter's tables and counts use Fisher intervals; the 585 bootstraps of the gain table
     # would double the chapter's run time for columns it never shows (pass table_boot to get them).
     table = gain_table(ladder_list, transforms.TRANSFORMS, (1,), table_boot)
@@ -762,3 +777,130 @@ def chapter_results(frame: pd.DataFrame | None = None, n_boot: int = stats.N_BOO
         family = LADDER_KEYS[key][0]
         rerun_names[key + "_mmlu"] = f"{family} · MMLU subjects · 0-shot · accuracy"
     return ChapterResults(table, effects, reruns, ranges, last, last_logit, floor, names, rerun_names, facts)
+
+
+# --------------------------------------------------------------------------------------------
+# PaLM on every sensible scale, with robust companions of r
+# --------------------------------------------------------------------------------------------
+
+PALM_SCALES = ("raw", "logit", "range_logit", "log_error")
+
+
+def palm_robust(res: ChapterResults, ladder_list: list[Ladder] | None = None, n_boot: int = stats.N_BOOT) -> pd.DataFrame:
+    """The post's PaLM triples under the raw score and the three scales the thread proposed
+    that need no chance level: r, Fisher and bootstrap CIs, permutation p, Spearman, leave-one-out."""
+    from . import empirical  # the robust fit lives with Chapter 1's PaLM regressions
+
+    ladder_list = evidence_ladders() if ladder_list is None else ladder_list
+    by_name = {ladder.name: ladder for ladder in ladder_list}
+    keys = ("palm_bbl", "palm_nlu_0", "palm_nlu_1", "palm_nlu_few")
+    frames = [empirical.robust_fits(by_name[res.names[key]], PALM_SCALES, n_boot).assign(key=key) for key in keys if key in res.names]
+    return pd.concat(frames, ignore_index=True)
+
+
+def display_palm_robust(table: pd.DataFrame) -> pd.DataFrame:
+    """Readable version of `palm_robust`."""
+    return pd.DataFrame(
+        {
+            "Ladder": table["ladder"].map(short_ladder),
+            "Scale": table["transform"].map(transforms.LABELS),
+            "Tasks": table["n"].astype(int),
+            "r [Fisher 95% CI]": [fmt.estimate(*v) for v in table[["r", "ci_low", "ci_high"]].to_numpy()],
+            "Bootstrap 95% CI": [fmt.ci(*v) for v in table[["boot_low", "boot_high"]].to_numpy()],
+            "Permutation p": table["perm_p"].map(lambda v: fmt.num(v, 3)),
+            "Spearman": table["spearman"].map(fmt.num),
+            "Leave-one-out r": [fmt.ci(*v) for v in table[["loo_min", "loo_max"]].to_numpy()],
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Every number the chapter prints, as attributes
+# --------------------------------------------------------------------------------------------
+
+
+def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
+    fx = res.facts
+    effect = {name: res.effect(name) for name in transforms.TRANSFORMS}
+    raw, lgt, flo, rng_, lerr = (effect[name] for name in ("raw", "logit", "floor_logit", "range_logit", "log_error"))
+    few = res.ranges.set_index("setting").loc["few-shot"]
+    zero = res.ranges.set_index("setting").loc["0-shot"]
+    lev_err, lev_raw = fx["leverage_log_error"], fx["leverage_raw"]
+    ok = res.estimable_last()
+    values = {
+        key: fx[key]
+        for key in (
+            "n_ladders", "n_families", "n_triples", "raw_negative", "raw_sig_negative", "raw_sig_positive", "floor_dropped_ladder_count",
+            "log_error_sig_positive_pythia_small", "log_error_sig_positive_inverse", "mmlu_lowest_min", "mmlu_lowest_max",
+            "last_estimable", "last_skipped", "last_skipped_inverse", "last_loo_all_better", "last_loo_all_positive",
+            "last_coef_second_negative", "last_coef_second_median", "last_coef_smaller_median",
+        )
+    }
+    values |= {
+        "n_acc_norm": len([l for l in chapter_ladders() if l.metric == "acc_norm"]),
+        "expected_one_side": float(raw["expected_one_side"]),
+        "expected_both": stats.expected_under_null(int(raw["triples"])),
+        "range_equals_logit": len(fx["range_equals_logit"]),
+        "logit_flips": int(lgt["sign_flips"]),
+        "logit_sig_changes": int(lgt["gained_significance"] + lgt["lost_significance"]),
+        "logit_median": float(lgt["median_r"]), "raw_median": float(raw["median_r"]), "range_median": float(rng_["median_r"]),
+        "floor_median": float(flo["median_r"]), "floor_sig_negative": int(flo["sig_negative"]), "floor_extra_sig_negative": int(flo["sig_negative"] - raw["sig_negative"]),
+        "floor_degenerate": int(flo["degenerate"]), "n_degenerate": int(res.table["degenerate"].astype(bool).sum()),
+        "floor_flips": int(flo["sign_flips"]), "range_flips": int(rng_["sign_flips"]), "logit_ladders_changed": int(lgt["ladders_with_change"]),
+        "range_ladders_changed": int(rng_["ladders_with_change"]),
+        "bigg_at_chance": fx["share_at_or_below_chance"][res.names["bigg"]], "pythia_at_chance": fx["share_at_or_below_chance"][res.names["pythia_0"]],
+        "lerr_median": float(lerr["median_r"]), "lerr_sig_positive": int(lerr["sig_positive"]), "lerr_flips": int(lerr["sign_flips"]),
+        "lev_top": lev_err["top"], "lev_task1": lev_err["tasks"][0], "lev_task2": lev_err["tasks"][1], "lev_err_share": lev_err["share"],
+        "lev_raw_share": lev_raw["share"], "lev_r": lev_err["r_text"], "lev_r_without": lev_err["r_without_text"],
+        "chinchilla_lowest": res.chinchilla_floor["lowest"], "chinchilla_lowest_model": res.chinchilla_floor["model"],
+        "few_low": float(few["low"]), "few_high": float(few["high"]), "zero_low": float(zero["low"]), "zero_high": float(zero["high"]),
+        "nlu_scores": int(res.rerun("palm_nlu_few", "raw")["n"]) * 3,
+        "bbl_tasks": int(res.rerun("palm_bbl", "raw")["n"]), "nlu_tasks": int(res.rerun("palm_nlu_0", "raw")["n"]),
+        "nlu_few_floor_n": int(res.rerun("palm_nlu_few", "floor_logit")["n"]), "nlu_0_floor_n": int(res.rerun("palm_nlu_0", "floor_logit")["n"]),
+        "mmlu_subjects": int(res.rerun("pythia_0_mmlu", "raw")["n"]),
+        "max_predictors": int(ok["n_predictors"].max()),
+        "last_f_significant": int((ok["f_p"] < 0.05).sum()),
+        "last_f_expected": stats.expected_under_null(len(ok)),
+        "last_loo_diff_positive": int((ok["loo_diff"] > 0).sum()),
+        "bigg_loo_all": float(res.last_row("bigg")["loo_all"]), "pythia_loo_all": float(res.last_row("pythia_0")["loo_all"]),
+        "bbl_loo_all": float(res.last_row("palm_bbl")["loo_all"]),
+        "nlu_few_slope_second": float(res.last_row("palm_nlu_few")["slope_second"]),
+    }
+    for key in ("palm_bbl", "palm_nlu_0", "palm_nlu_1", "palm_nlu_few", "bigg", "pythia_0_mmlu", "opt_mmlu", "bloom_mmlu"):
+        for variant in RERUN_VARIANTS:
+            try:
+                values[f"{key}_{variant}"] = res.rerun_r(key, variant)
+            except KeyError:
+                continue
+    for key in ("bigg", "pythia_0", "palm_nlu_few", "palm_bbl"):
+        for which in ("all", "second"):
+            values[f"r2_{key}_{which}"] = res.r2(key, which)
+    for key, group in robust.groupby("key"):
+        for _, row in group.iterrows():
+            stem = f"{key}_{row['transform']}"
+            values[f"{stem}_perm_p"] = float(row["perm_p"])
+            values[f"{stem}_spearman"] = float(row["spearman"])
+            values[f"{stem}_loo_min"] = float(row["loo_min"])
+            values[f"{stem}_boot"] = fmt.ci(row["boot_low"], row["boot_high"])
+    bbl = robust[(robust["key"] == "palm_bbl") & (robust["transform"] != "raw")]
+    values |= {
+        "bbl_spearman_min": float(bbl["spearman"].min()), "bbl_spearman_max": float(bbl["spearman"].max()),
+        "bbl_loo_min_min": float(bbl["loo_min"].min()), "bbl_loo_min_max": float(bbl["loo_min"].max()),
+        "bbl_perm_p_max": float(bbl["perm_p"].max()),
+    }
+    table = res.table
+    lerr_sig = table[(table["transform"] == "log_error") & table["significant"] & (table["r"] > 0)]
+    values["log_error_sig_positive_palm"] = int((lerr_sig["family"] == "PaLM").sum())
+    anthropic = table[(table["family"] == "Anthropic LM") & (table["transform"] == "floor_logit") & table["degenerate"].astype(bool)]
+    values["degenerate_example"] = f"Anthropic LM {anthropic.iloc[0]['triple']}" if len(anthropic) else "none"
+    values["degenerate_example_r"] = float(anthropic.iloc[0]["r"]) if len(anthropic) else np.nan
+    return values
+
+
+def chapter_facts(res: ChapterResults | None = None, n_boot: int = stats.N_BOOT) -> tuple[ChapterResults, object]:
+    """(results, facts): every number Chapter 2 prints, as attributes of a frozen dataclass."""
+    res = chapter_results(n_boot=n_boot) if res is None else res
+    robust = palm_robust(res, n_boot=n_boot)
+    values = _values(res, robust)
+    facts_type = make_dataclass("Facts", [(name, type(value)) for name, value in values.items()], frozen=True)
+    return res, facts_type(**values)

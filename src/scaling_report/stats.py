@@ -28,11 +28,12 @@ from . import SEED
 N_BOOT = 2000
 N_PERM = 9999
 LEVEL = 0.95
-# One task carrying more than this share of a gain's sum of squares makes the fit degenerate:
-# r is then the sign of that task's two gains, not a property of the tasks.
-DEGENERATE_SHARE = 0.5
+# A fit is degenerate when fewer than this share of its tasks moved at all (a non-zero gain):
+# when most tasks are clipped to one value (every score at the floor), the few that moved
+# decide r alone, and r = ±1 can come from a single task.
+MIN_MOVING_SHARE = 0.5
 REGRESSION_COLUMNS = ("n", "slope", "intercept", "r", "r2", "p", "ci_low", "ci_high", "boot_low", "boot_high")
-FIT_COLUMNS = ("n", "slope", "intercept", "r", "r2", "p", "ci_low", "ci_high", "max_share", "degenerate")
+FIT_COLUMNS = ("n", "slope", "intercept", "r", "r2", "p", "ci_low", "ci_high", "max_share", "n_moving", "degenerate")
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,8 +132,9 @@ def fit(x, y, level: float = LEVEL) -> dict[str, np.ndarray]:
     x, y: arrays (..., n_tasks); pairs with a NaN are left out of their row. Returns arrays of
     shape (...) under `FIT_COLUMNS`: n, slope, intercept, r, r2 (= r²), p (two-sided t test of
     the slope), the Fisher interval of r, `max_share` (the largest share of either gain's sum
-    of squares that one task carries) and `degenerate` (max_share > DEGENERATE_SHARE). Rows with
-    fewer than three pairs or a constant gain give NaN.
+    of squares that one task carries), `n_moving` (tasks with a non-zero gain) and `degenerate`
+    (n_moving < MIN_MOVING_SHARE * n). Rows with fewer than three pairs or a constant gain give
+    NaN.
     """
     x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     keep, n, mx, my, xc, yc = _moments(x, y)
@@ -161,7 +163,9 @@ def fit(x, y, level: float = LEVEL) -> dict[str, np.ndarray]:
         "ci_high": np.where(ok, high, nan),
         "max_share": np.where(ok, share, nan),
     }
-    out["degenerate"] = ok & (out["max_share"] > DEGENERATE_SHARE)
+    moving = keep & ((np.abs(np.where(keep, x, 0.0)) > 1e-12) | (np.abs(np.where(keep, y, 0.0)) > 1e-12))
+    out["n_moving"] = moving.sum(axis=-1).astype(int)
+    out["degenerate"] = ok & (out["n_moving"] < MIN_MOVING_SHARE * n)
     return out
 
 
@@ -329,11 +333,16 @@ def binomial_noise(f1, f2, f3, n_items, r_observed: float | None = None) -> dict
 
     * `noise_share1`, `noise_share2`: N1 / V1, N2 / V2, the share of each gain's spread that
       is noise;
-    * `r_noise`: -v2 / sqrt(V1 V2), the r that noise produces when the true gains are
-      uncorrelated (its square `r2_noise` is the R² noise alone can produce);
+    * `r_noise`: -v2 / sqrt(max(V1, N1) max(V2, N2)), the r that noise contributes when the
+      true gains are uncorrelated (its square `r2_noise` is the R² noise alone can produce;
+      where naive noise exceeds the observed spread, the gains are taken to be all noise);
     * `r_corrected`: (r + v2 / sqrt(V1 V2)) / sqrt((1 - N1/V1)(1 - N2/V2)), the correlation of
       the true gains, and `pull` = r_corrected - r, how far noise pulled r down (with
-      `r_observed`); `max_pull`: the pull at a true r of 1, the most noise can take away.
+      `r_observed`; NaN when noise leaves no true variance or the corrected r is outside
+      [-1, 1]); `max_pull`: the pull at a true r of 1, the most noise can take away.
+
+    The binomial variance treats every size's errors as independent draws of items; the same
+    items at every size make the real gain noise smaller, so these are upper bounds on noise.
     """
     f1, f2, f3, n_items = (np.asarray(a, dtype=float) for a in (f1, f2, f3, n_items))
     keep = np.isfinite(f1) & np.isfinite(f2) & np.isfinite(f3) & np.isfinite(n_items) & (n_items > 0)
@@ -342,17 +351,19 @@ def binomial_noise(f1, f2, f3, n_items, r_observed: float | None = None) -> dict
     var1, var2 = np.var(f2 - f1, ddof=1), np.var(f3 - f2, ddof=1)
     share1, share2 = (v1 + v2) / var1, (v2 + v3) / var2
     shared = v2 / np.sqrt(var1 * var2)
+    alone = v2 / np.sqrt(max(var1, v1 + v2) * max(var2, v2 + v3))
     room = np.sqrt(max(1 - share1, 0.0) * max(1 - share2, 0.0))
     out = {
         "n": int(keep.sum()),
         "noise_share1": float(share1),
         "noise_share2": float(share2),
-        "r_noise": float(-shared),
-        "r2_noise": float(shared**2),
-        "max_pull": float(1 - (room - shared)),
+        "r_noise": float(-alone),
+        "r2_noise": float(alone**2),
+        "max_pull": float(min(1 - (room - shared), 2.0)),
     }
     if r_observed is not None:
         corrected = (r_observed + shared) / room if room > 0 else np.nan
+        corrected = corrected if abs(corrected) <= 1 else np.nan
         out["r_corrected"] = float(corrected)
         out["pull"] = float(corrected - r_observed)
     return out
