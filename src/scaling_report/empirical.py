@@ -506,6 +506,16 @@ class Facts:
     bb_spearman: float
     bb_loo_min: float
     bb_loo_max: float
+    bb_logit_r: float
+    bb_logit_low: float
+    bb_logit_high: float
+    bb_range_r: float
+    bb_range_low: float
+    bb_range_high: float
+    bb_lerr_r: float
+    bb_lerr_low: float
+    bb_lerr_high: float
+    bb_scales_perm_p_max: float
     nlu_n: int
     nlu_benchmarks: int
     nlu0_r2: float
@@ -577,6 +587,7 @@ class Facts:
     other_mean_high: float
     other_n_eff: float
     other_sig_positive: int
+    other_expected: float
     categories_median: float
     categories_low: float
     categories_high: float
@@ -597,7 +608,8 @@ def chapter_facts(found: list[ladders.Ladder] | None = None, n_boot: int = stats
     found = primary_ladders() if found is None else found
     palm = original_fits(found)
     bb, nlu0 = palm["bigbench_lite"], palm["nlu 0-shot"]
-    bb_robust = robust_fits(palm_ladders(found)["bigbench_lite"], ("raw",), n_boot).iloc[0]
+    scales = robust_fits(palm_ladders(found)["bigbench_lite"], ("raw", "logit", "range_logit", "log_error"), n_boot).set_index("transform")
+    bb_robust = scales.loc["raw"]
     bb_ladder = palm_ladders(found)["bigbench_lite"]
     palm_noise = noise_ceiling(bb_ladder, tuple(bb_ladder.sizes[-3:]), palm_item_counts())
     h2h = chinchilla_vs_gopher()
@@ -617,6 +629,10 @@ def chapter_facts(found: list[ladders.Ladder] | None = None, n_boot: int = stats
     return Facts(
         bb_n=bb.n, bb_r=bb.r, bb_r2=bb.r2, bb_ci_low=bb.ci_low, bb_ci_high=bb.ci_high, bb_boot_low=bb.boot_low, bb_boot_high=bb.boot_high,
         bb_perm_p=float(bb_robust["perm_p"]), bb_spearman=float(bb_robust["spearman"]), bb_loo_min=float(bb_robust["loo_min"]), bb_loo_max=float(bb_robust["loo_max"]),
+        bb_logit_r=float(scales.loc["logit", "r"]), bb_logit_low=float(scales.loc["logit", "ci_low"]), bb_logit_high=float(scales.loc["logit", "ci_high"]),
+        bb_range_r=float(scales.loc["range_logit", "r"]), bb_range_low=float(scales.loc["range_logit", "ci_low"]), bb_range_high=float(scales.loc["range_logit", "ci_high"]),
+        bb_lerr_r=float(scales.loc["log_error", "r"]), bb_lerr_low=float(scales.loc["log_error", "ci_low"]), bb_lerr_high=float(scales.loc["log_error", "ci_high"]),
+        bb_scales_perm_p_max=float(scales.drop(index="raw")["perm_p"].max()),
         nlu_n=nlu0.n, nlu_benchmarks=int(palm_ladders(found)["nlu 0-shot"].rows["task"].nunique()), nlu0_r2=nlu0.r2, nlu1_r2=palm["nlu 1-shot"].r2, nlufew_r2=palm["nlu few-shot"].r2, nlu0_ci_low=nlu0.ci_low, nlu0_ci_high=nlu0.ci_high,
         palm_fits=len(palm), palm_spanning_zero=spanning_zero(palm),
         palm_noise_tasks=palm_noise["n"], palm_noise_share1=palm_noise["noise_share1"], palm_noise_share2=palm_noise["noise_share2"],
@@ -639,7 +655,7 @@ def chapter_facts(found: list[ladders.Ladder] | None = None, n_boot: int = stats
         mmlu_mean_score_min=min(mean_scores), mmlu_mean_score_max=max(mean_scores),
         other_median=other.median_r, other_low=other.median_low, other_high=other.median_high,
         other_mean=other.mean_r, other_mean_low=other.mean_low, other_mean_high=other.mean_high, other_n_eff=other.n_eff_ladders,
-        other_sig_positive=other.sig_positive,
+        other_sig_positive=other.sig_positive, other_expected=other.expected_one_side,
         categories_median=categories.median_r, categories_low=categories.median_low, categories_high=categories.median_high,
         fine_noise_share_min=float(shares.min()), fine_noise_share_max=float(shares.max()),
         fine_r_noise=float(ceiling.loc[ceiling["family"] != "PaLM", "r_noise"].median()),

@@ -603,9 +603,9 @@ def display_last_step(table: pd.DataFrame) -> pd.DataFrame:
             "Predictors": ok["n_predictors"].astype(int),
             "R², all smaller [95% CI]": [fmt.estimate(*v) for v in ok[["r2_all", "r2_all_low", "r2_all_high"]].to_numpy()],
             "R², second-largest [95% CI]": [fmt.estimate(*v) for v in ok[["r2_second", "r2_second_low", "r2_second_high"]].to_numpy()],
-            "Difference [95% CI]": [fmt.estimate(*v) for v in ok[["diff", "diff_low", "diff_high"]].to_numpy()],
             "Leave-one-out R², all": ok["loo_all"].map(fmt.num),
             "Leave-one-out R², second": ok["loo_second"].map(fmt.num),
+            "Nested F test p": ok["f_p"].map(lambda v: fmt.num(v, 3)),
         }
     ).reset_index(drop=True)
 
