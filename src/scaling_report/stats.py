@@ -281,15 +281,19 @@ def bootstrap(values, statistic, n_boot: int = N_BOOT, level: float = LEVEL, see
 
 
 def permutation_p(x, y, n_perm: int = N_PERM, identity=None) -> float:
-    """Two-sided permutation p-value of Pearson r (scipy.stats.permutation_test, pairings)."""
+    """Two-sided permutation p-value of Pearson r: the share of pairings with |r| at least the observed.
+
+    scipy.stats.permutation_test on |r| with alternative='greater' (its own 'two-sided' doubles
+    the smaller tail instead); exact when n! <= n_perm.
+    """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
 
     def statistic(a, axis=-1):
-        return fit(x, a)["r"] if a.ndim == 1 else fit(np.broadcast_to(x, a.shape), a)["r"]
+        return np.abs(fit(np.broadcast_to(x, a.shape), a)["r"])
 
     result = sps.permutation_test(
-        (y,), statistic, permutation_type="pairings", n_resamples=n_perm, vectorized=True, alternative="two-sided", rng=generator(("permutation", identity))
+        (y,), statistic, permutation_type="pairings", n_resamples=n_perm, vectorized=True, alternative="greater", rng=generator(("permutation", identity))
     )
     return float(result.pvalue)
 
