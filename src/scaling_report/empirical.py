@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from . import data, fmt, ladders, stats
 from .ladders import size_label
@@ -21,6 +20,8 @@ class Fit:
     """One gain-on-gain regression, with its sizes, for prose."""
 
     ladder: str
+    family: str
+    benchmark: str
     prompting: str
     triple: str
     n: int
@@ -37,6 +38,8 @@ def _fit(ladder: ladders.Ladder, triple: tuple[float, float, float], n_boot: int
     result = stats.regress(ladder.gains(triple))
     return Fit(
         ladder=ladder.name,
+        family=ladder.family,
+        benchmark=ladder.benchmark,
         prompting=str(ladder.rows["prompting"].iloc[0]),
         triple=" → ".join(size_label(s) for s in triple),
         **{k: result[k] for k in ("n", "r", "r2", "slope", "ci_low", "ci_high", "boot_low", "boot_high")},
@@ -82,7 +85,7 @@ def fits_table(fits: dict[str, Fit]) -> pd.DataFrame:
     """Display table of a set of fits."""
     rows = [
         {
-            "Ladder": fit.ladder.split(" · ")[0] + " · " + fit.ladder.split(" · ")[1],
+            "Ladder": f"{fit.family} · {fit.benchmark}",
             "Setting": fit.prompting,
             "Sizes": fit.triple,
             "Tasks": fit.n,
@@ -134,7 +137,7 @@ def chinchilla_vs_gopher() -> dict[str, HeadToHead]:
         wide = frame.pivot_table(index="task", columns="family", values="score")
         diff = (wide["Chinchilla"] - wide["Gopher"]).round(6)
         improved, worse = int((diff > 0).sum()), int((diff < 0).sum())
-        share_low, share_high = proportion_confint(improved, len(diff), method="wilson")
+        share_low, share_high = stats.share_interval(improved, len(diff))
         mean_gain, gain_low, gain_high = stats.bootstrap(diff.to_numpy(), np.mean)
         out[name] = HeadToHead(
             benchmark=name,
@@ -452,26 +455,30 @@ def noise_ceiling(ladder: ladders.Ladder, triple: tuple[float, float, float], it
     return {"r": float(r_observed)} | stats.binomial_noise(w.iloc[:, 0], w.iloc[:, 1], w.iloc[:, 2], n, r_observed)
 
 
+def _setting(ladder: ladders.Ladder) -> str:
+    return str(ladder.rows["prompting"].iloc[0]) if ladder.n_shots is None else f"{ladder.n_shots}-shot"
+
+
 def noise_ceiling_table(found: list[ladders.Ladder], frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per fine ladder (every consecutive triple) and for PaLM BIG-bench Lite: the noise ceiling."""
     records = []
     for ladder in fine_ladders(found):
         for _, s1, s2, s3 in ladder.triples((1,)):
-            records.append({"ladder": ladder.name, "family": ladder.family, "triple": " → ".join(size_label(s) for s in (s1, s2, s3))} | noise_ceiling(ladder, (s1, s2, s3)))
+            records.append({"ladder": ladder.name, "family": ladder.family, "setting": _setting(ladder), "triple": " → ".join(size_label(s) for s in (s1, s2, s3))} | noise_ceiling(ladder, (s1, s2, s3)))
     palm = palm_ladders(found).get("bigbench_lite")
     if palm is not None:
         s1, s2, s3 = palm.sizes[-3:]
-        records.append({"ladder": palm.name, "family": "PaLM", "triple": " → ".join(size_label(s) for s in (s1, s2, s3))} | noise_ceiling(palm, (s1, s2, s3), palm_item_counts(frame)))
+        records.append({"ladder": palm.name, "family": "PaLM", "setting": _setting(palm), "triple": " → ".join(size_label(s) for s in (s1, s2, s3))} | noise_ceiling(palm, (s1, s2, s3), palm_item_counts(frame)))
     return pd.DataFrame.from_records(records)
 
 
 def noise_ceiling_display(table: pd.DataFrame) -> pd.DataFrame:
     """One row per ladder: medians over its triples (PaLM: its one triple)."""
     rows = []
-    for ladder, group in table.groupby("ladder", sort=False):
+    for _, group in table.groupby("ladder", sort=False):
         rows.append(
             {
-                "Ladder": ladder.split(" · ")[0] + " · " + ladder.split(" · ")[2],
+                "Ladder": f"{group['family'].iloc[0]} · {group['setting'].iloc[0]}",
                 "Triples": len(group),
                 "Tasks": int(group["n"].median()),
                 "Noise share of gain 1": fmt.pct(group["noise_share1"].median()),

@@ -239,6 +239,8 @@ def display_gain_table(table: pd.DataFrame) -> pd.DataFrame:
             cell = fmt.estimate(fit["r"], fit["ci_low"], fit["ci_high"])
             if int(fit["n"]) != n_raw:
                 cell += f" (n = {int(fit['n'])})"
+            if bool(fit.get("degenerate", False)):
+                cell += " (degenerate)"
             row[transforms.LABELS[name]] = cell
         rows.append(row)
     return pd.DataFrame(rows)
@@ -859,6 +861,7 @@ def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
         "nlu_few_floor_n": int(res.rerun("palm_nlu_few", "floor_logit")["n"]), "nlu_0_floor_n": int(res.rerun("palm_nlu_0", "floor_logit")["n"]),
         "mmlu_subjects": int(res.rerun("pythia_0_mmlu", "raw")["n"]),
         "max_predictors": int(ok["n_predictors"].max()),
+        "min_residual_df": MIN_RESIDUAL_DF,
         "last_f_significant": int((ok["f_p"] < 0.05).sum()),
         "last_f_expected": stats.expected_under_null(len(ok)),
         "last_loo_diff_positive": int((ok["loo_diff"] > 0).sum()),
