@@ -211,3 +211,50 @@ class TestFacts:
         assert f.bigg_sizes == 12 and f.bigg_smallest == "2.1M"
         assert f.median_low <= f.median_r <= f.median_high
         assert 1 <= f.n_eff_ladders <= f.n_ladders
+
+
+class TestConclusions:
+    """The preface's and Chapter 1's concluding figures, recomputed independently."""
+
+    def test_pooled_median_from_numpy_correlations(self, found):
+        rs = []
+        for ladder in empirical.fine_ladders(found):
+            for _, s1, s2, s3 in ladder.triples((1,)):
+                g = ladder.gains((s1, s2, s3))
+                rs.append(np.corrcoef(g["gain1"], g["gain2"])[0, 1])
+        regime = empirical.regimes(found, n_boot=20)["all"]
+        assert regime.median_r == pytest.approx(np.median(rs))
+        assert regime.sig_positive == 0 and regime.n_triples == len(rs)
+
+    def test_bigg_split_by_a_binomial_test_at_the_largest_size(self, found):
+        bigg = next(l for l in empirical.fine_ladders(found) if l.benchmark == "bigbench")
+        top = bigg.rows[bigg.rows["n_params"] == bigg.sizes[-1]]
+        # Above chance: the one-sided binomial test of guessing rejects at 2.5% (normal approximation
+        # of the same test: z > 1.96), counted with scipy's binomial distribution here.
+        k = np.round(top["score"] * top["n_items"]).astype(int)
+        p_guess = np.array([sps.binom.sf(ki - 1, n, c) for ki, n, c in zip(k, top["n_items"].astype(int), top["chance"])])
+        agree = np.mean((p_guess < 0.025) == top["task"].isin({t[0] for t in empirical.above_chance_tasks(bigg)}).to_numpy())
+        assert agree > 0.95
+        regimes = empirical.regimes(found, n_boot=20)
+        rs_chance = []
+        moving = empirical.above_chance_tasks(bigg)
+        for _, s1, s2, s3 in bigg.triples((1,)):
+            g = bigg.gains((s1, s2, s3))
+            at_chance = ~g[["task", "subtask", "task_metric"]].apply(tuple, axis=1).isin(moving)
+            rs_chance.append(np.corrcoef(g.loc[at_chance, "gain1"], g.loc[at_chance, "gain2"])[0, 1])
+        assert regimes["bigg_chance"].median_r == pytest.approx(np.median(rs_chance))
+
+    def test_fine_ladder_noise_exceeds_the_spread_of_gains(self, found):
+        bigg = next(l for l in empirical.fine_ladders(found) if l.benchmark == "bigbench")
+        table = empirical.noise_ceiling_table(found)
+        shares = []
+        for _, s1, s2, s3 in bigg.triples((1,)):
+            wide = bigg.matrix("raw")[[s1, s2, s3]]
+            n = bigg.rows.groupby(["task", "subtask", "task_metric"])["n_items"].max().reindex(wide.index).to_numpy(dtype=float)
+            p = wide.to_numpy()
+            v = (p * (1 - p) / n[:, None]).mean(axis=0)
+            shares.append((v[0] + v[1]) / np.var(p[:, 1] - p[:, 0], ddof=1))
+        assert table.loc[table["ladder"] == bigg.name, "noise_share1"].to_numpy() == pytest.approx(shares)
+        # The prose: the median share is at least the whole observed spread on every fine ladder.
+        medians = table[table["family"] != "PaLM"].groupby("ladder")["noise_share1"].median()
+        assert np.median(shares) > 1 and (medians > 1).all()

@@ -321,3 +321,14 @@ class TestChapterFacts:
         assert f.n_triples == len(raw)
         assert f.expected_one_side == pytest.approx(0.025 * len(raw))
         assert f.raw_sig_negative == int(((raw["ci_high"] < 0) & ~raw["degenerate"]).sum())
+
+    def test_leave_one_out_floor_of_the_palm_scales(self, chapter):
+        res, f = chapter
+        palm = [l for l in reanalysis.evidence_ladders() if l.family == "PaLM" and l.benchmark == "bigbench_lite"][0]
+        smallest = []
+        for name in ("logit", "range_logit", "log_error"):
+            wide = palm.matrix(name)
+            g1, g2 = (wide[62e9] - wide[8e9]).to_numpy(), (wide[540e9] - wide[62e9]).to_numpy()
+            smallest.append(min(np.corrcoef(np.delete(g1, i), np.delete(g2, i))[0, 1] for i in range(len(g1))))
+        assert f.bbl_loo_min_min == pytest.approx(min(smallest))
+        assert f.bbl_loo_min_min > 0.3  # the conclusion: no single task carries the positive r
