@@ -332,3 +332,11 @@ class TestChapterFacts:
             smallest.append(min(np.corrcoef(np.delete(g1, i), np.delete(g2, i))[0, 1] for i in range(len(g1))))
         assert f.bbl_loo_min_min == pytest.approx(min(smallest))
         assert f.bbl_loo_min_min > 0.3  # the conclusion: no single task carries the positive r
+
+    def test_median_intervals_describe_the_gain_table(self, chapter):
+        res, f = chapter
+        for name, row in res.effects.set_index("transform").iterrows():
+            fits = res.table[(res.table["transform"] == name) & ~res.table["degenerate"].astype(bool)]
+            assert row["median_r_all"] == pytest.approx(np.nanmedian(fits["r"]))
+            assert row["median_low"] <= row["median_r_all"] <= row["median_high"]
+            assert 1 <= row["n_eff_ladders"] <= f.n_ladders

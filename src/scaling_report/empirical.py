@@ -349,7 +349,7 @@ def regime(label: str, ladder_list: list[ladders.Ladder], n_boot: int = stats.N_
     with np.errstate(invalid="ignore"):
         median_low, median_high = stats.percentile_interval(np.nanmedian(draws, axis=0))
         mean_low, mean_high = stats.percentile_interval(np.nanmean(draws, axis=0))
-    by_ladder = np.stack([np.nanmean(draws[(rows["ladder"] == name).to_numpy()], axis=0) for name in rows["ladder"].unique()])
+    by_ladder = np.stack([stats.finite_mean(draws[(rows["ladder"] == name).to_numpy()]) for name in rows["ladder"].unique()])
     r = fits["r"]
     significant = (fits["ci_low"] > 0) | (fits["ci_high"] < 0)
     return Regime(

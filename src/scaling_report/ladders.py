@@ -191,19 +191,22 @@ def restrict(ladder: Ladder, keep) -> Ladder:
     return Ladder(ladder.family, ladder.benchmark, ladder.n_shots, ladder.metric, rows)
 
 
-def stacked_gains(ladder_list: list[Ladder], transform: str = "raw", spacings: tuple[int, ...] | None = (1,)) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def stacked_gains(
+    ladder_list: list[Ladder], transform: str = "raw", spacings: tuple[int, ...] | None = (1,), matrix=None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Every triple of every ladder as one row over the union of their tasks.
 
     Returns (rows, gain1, gain2): `rows` describes each triple (ladder, identity, sizes); the
     gain arrays are (triples, tasks) with one column per (benchmark, task, subtask, metric) in
     any ladder and NaN where a triple lacks the task. A task shared by two ladders (the harness
     tasks of Pythia, OPT and BLOOM) is one column, so `stats.joint_draws` resamples it once for
-    all of them.
+    all of them. `matrix(ladder)` replaces `ladder.matrix(transform)` (e.g. a transform that
+    drops tasks without a chance level).
     """
     records, columns, g1_parts, g2_parts = [], {}, [], []
     matrices = []
     for ladder in ladder_list:
-        wide = ladder.matrix(transform)
+        wide = ladder.matrix(transform) if matrix is None else matrix(ladder)
         keys = [(ladder.benchmark, *index) for index in wide.index]
         for key in keys:
             columns.setdefault(key, len(columns))

@@ -295,6 +295,34 @@ def transform_effects(table: pd.DataFrame, reference: str = "raw") -> pd.DataFra
     return pd.DataFrame(records)
 
 
+def median_intervals(ladder_list: list[Ladder], transform_names: tuple[str, ...] = transforms.TRANSFORMS, n_boot: int = stats.N_BOOT) -> pd.DataFrame:
+    """Per transform: the median r over every consecutive triple with a joint task bootstrap
+    interval (each task resampled once for every ladder that holds it) and the effective numbers
+    of independent triples and ladders. Degenerate fits are left out of the median."""
+    records = []
+    pivots = {ladder.name: raw_and_chance(ladder) for ladder in ladder_list}  # one pivot per ladder
+    for name in transform_names:
+        rows, g1, g2 = ladders.stacked_gains(ladder_list, name, (1,), matrix=lambda ladder, name=name: transformed(ladder, name, *pivots[ladder.name])[0])
+        fits = stats.fit(g1, g2)
+        usable = np.isfinite(fits["r"]) & ~fits["degenerate"]
+        draws = stats.joint_draws(g1[usable], g2[usable], n_boot, ("median_r", name, tuple(l.identity for l in ladder_list)))
+        with np.errstate(invalid="ignore"):
+            low, high = stats.percentile_interval(np.nanmedian(draws, axis=0))
+        names = rows.loc[usable, "ladder"].to_numpy()
+        by_ladder = np.stack([stats.finite_mean(draws[names == ladder]) for ladder in pd.unique(names)])
+        records.append(
+            {
+                "transform": name,
+                "median_r_all": float(np.median(fits["r"][usable])),
+                "median_low": low,
+                "median_high": high,
+                "n_eff_triples": stats.effective_number(draws),
+                "n_eff_ladders": stats.effective_number(by_ladder),
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
 def display_effects(effects: pd.DataFrame) -> pd.DataFrame:
     """Readable version of `transform_effects`."""
     out = pd.DataFrame(
@@ -306,7 +334,8 @@ def display_effects(effects: pd.DataFrame) -> pd.DataFrame:
             "Sig. > 0": effects["sig_positive"],
             "Expected per sign, no signal": effects["expected_one_side"].map(lambda v: fmt.num(v, 1)),
             "Degenerate (not counted)": effects["degenerate"],
-            "Median r": effects["median_r"].map(fmt.num),
+            "Median r [95% CI]": [fmt.estimate(*v) for v in effects[["median_r_all", "median_low", "median_high"]].to_numpy()],
+            "Effective ladders": effects["n_eff_ladders"].map(lambda v: fmt.num(v, 1)),
             "Sign flips": effects["sign_flips"],
             "Became sig.": effects["gained_significance"],
             "Lost sig.": effects["lost_significance"],
@@ -761,7 +790,7 @@ def chapter_results(frame: pd.DataFrame | None = None, n_boot: int = stats.N_BOO
     # The chapter's tables and counts use Fisher intervals; the 585 bootstraps of the gain table
     # would double the chapter's run time for columns it never shows (pass table_boot to get them).
     table = gain_table(ladder_list, transforms.TRANSFORMS, (1,), table_boot)
-    effects = transform_effects(table)
+    effects = transform_effects(table).merge(median_intervals(ladder_list, transforms.TRANSFORMS, n_boot), on="transform", how="left")
     chosen = rerun_ladders(ladder_list)
     reruns = rerun_table(chosen, RERUN_VARIANTS, n_boot)
     ranges = nlu_ranges(frame[frame["source_id"] == "palm_nlu"])
@@ -845,13 +874,16 @@ def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
         "range_equals_logit": len(fx["range_equals_logit"]),
         "logit_flips": int(lgt["sign_flips"]),
         "logit_sig_changes": int(lgt["gained_significance"] + lgt["lost_significance"]),
-        "logit_median": float(lgt["median_r"]), "raw_median": float(raw["median_r"]), "range_median": float(rng_["median_r"]),
-        "floor_median": float(flo["median_r"]), "floor_sig_negative": int(flo["sig_negative"]), "floor_extra_sig_negative": int(flo["sig_negative"] - raw["sig_negative"]),
+        # Medians over the non-degenerate fits, the ones the bootstrap intervals describe.
+        "logit_median": float(lgt["median_r_all"]), "raw_median": float(raw["median_r_all"]), "range_median": float(rng_["median_r_all"]),
+        "floor_median": float(flo["median_r_all"]), "floor_sig_negative": int(flo["sig_negative"]), "floor_extra_sig_negative": int(flo["sig_negative"] - raw["sig_negative"]),
         "floor_degenerate": int(flo["degenerate"]), "n_degenerate": int(res.table["degenerate"].astype(bool).sum()),
         "floor_flips": int(flo["sign_flips"]), "range_flips": int(rng_["sign_flips"]), "logit_ladders_changed": int(lgt["ladders_with_change"]),
         "range_ladders_changed": int(rng_["ladders_with_change"]),
         "bigg_at_chance": fx["share_at_or_below_chance"][res.names["bigg"]], "pythia_at_chance": fx["share_at_or_below_chance"][res.names["pythia_0"]],
-        "lerr_median": float(lerr["median_r"]), "lerr_sig_positive": int(lerr["sig_positive"]), "lerr_flips": int(lerr["sign_flips"]),
+        **{f"{name}_median_ci": fmt.ci(effect[name]["median_low"], effect[name]["median_high"]) for name in transforms.TRANSFORMS},
+        "raw_n_eff_ladders": float(raw["n_eff_ladders"]),
+        "lerr_median": float(lerr["median_r_all"]), "lerr_sig_positive": int(lerr["sig_positive"]), "lerr_flips": int(lerr["sign_flips"]),
         "lev_top": lev_err["top"], "lev_task1": lev_err["tasks"][0], "lev_task2": lev_err["tasks"][1], "lev_err_share": lev_err["share"],
         "lev_raw_share": lev_raw["share"], "lev_r": lev_err["r_text"], "lev_r_without": lev_err["r_without_text"],
         "chinchilla_lowest": res.chinchilla_floor["lowest"], "chinchilla_lowest_model": res.chinchilla_floor["model"],

@@ -188,9 +188,8 @@ def task_indices(n_tasks: int, n_boot: int, identity) -> np.ndarray:
 def task_weights(n_tasks: int, n_boot: int, identity) -> np.ndarray:
     """(n_boot, n_tasks) counts: how often each task enters each resample (`task_indices`)."""
     index = task_indices(n_tasks, n_boot, identity)
-    counts = np.zeros((n_boot, n_tasks))
-    np.add.at(counts, (np.arange(n_boot)[:, None], index), 1.0)
-    return counts
+    flat = (index + n_tasks * np.arange(n_boot)[:, None]).ravel()
+    return np.bincount(flat, minlength=n_boot * n_tasks).reshape(n_boot, n_tasks).astype(float)
 
 
 def weighted_r(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -244,6 +243,15 @@ def joint_draws(x: np.ndarray, y: np.ndarray, n_boot: int, identity) -> np.ndarr
     sample of tasks.
     """
     return weighted_r(x, y, task_weights(np.asarray(x).shape[1], n_boot, identity))
+
+
+def finite_mean(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Mean of the finite entries along `axis`; NaN where there are none (no warning)."""
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    count = finite.sum(axis=axis)
+    total = np.where(finite, values, 0.0).sum(axis=axis)
+    return np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
 
 
 def effective_number(draws: np.ndarray) -> float:
