@@ -258,3 +258,9 @@ class TestConclusions:
         # The prose: the median share is at least the whole observed spread on every fine ladder.
         medians = table[table["family"] != "PaLM"].groupby("ladder")["noise_share1"].median()
         assert np.median(shares) > 1 and (medians > 1).all()
+
+
+def test_palm_bootstrap_is_the_same_in_both_chapters(found):
+    fit = empirical.original_fits(found)["bigbench_lite"]
+    row = empirical.robust_fits(empirical.palm_ladders(found)["bigbench_lite"], ("raw",)).iloc[0]
+    assert (fit.boot_low, fit.boot_high) == (row["boot_low"], row["boot_high"])

@@ -35,7 +35,8 @@ class Fit:
 
 
 def _fit(ladder: ladders.Ladder, triple: tuple[float, float, float], n_boot: int = stats.N_BOOT) -> Fit:
-    result = stats.regress(ladder.gains(triple))
+    # Seeded by the same identity as `robust_fits`, so both chapters print the same bootstrap.
+    result = stats.regress(ladder.gains(triple), n_boot=n_boot, identity=(ladder.identity, "raw", tuple(triple)))
     return Fit(
         ladder=ladder.name,
         family=ladder.family,
