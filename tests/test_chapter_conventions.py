@@ -67,3 +67,57 @@ def test_tables_go_through_the_display_helper(document):
         if (cell.label or "").startswith("tbl-"):
             last = cell.source.strip().splitlines()[-1]
             assert last.startswith("fmt.table("), f"{document.path} {cell.label}: display with fmt.table(...)"
+
+
+# Pages whose numbers all come from a Facts object; a chapter joins this list when it moves to one.
+FACTS_PAGES = ["index.qmd", "chapters/01-empirical-result.qmd", "chapters/02-logits-floors-ranges.qmd"]
+INLINE = re.compile(r"(?<!`)`\{python\} ([^`\n]+)`(?!`)")
+
+
+def _is_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+
+
+def inline_problem(expression: str) -> str | None:
+    """Why an inline expression is not 'attribute access plus a formatter', or None if it is."""
+    try:
+        node = ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError:
+        return "not a Python expression"
+    if _is_attribute(node):
+        return None
+    if isinstance(node, ast.Call) and _is_attribute(node.func) and node.func.value.id == "fmt":
+        arguments = list(node.args) + [keyword.value for keyword in node.keywords]
+        for argument in arguments:
+            if not (_is_attribute(argument) or (isinstance(argument, ast.Constant) and isinstance(argument.value, int))):
+                return f"formatter argument {ast.unparse(argument)!r} is not an attribute or an integer"
+        return None
+    return f"{type(node).__name__} is neither an attribute nor a fmt call"
+
+
+@pytest.mark.parametrize(
+    "expression, ok",
+    [
+        ("f.bb_r", True),
+        ("fmt.num(f.bb_r, 3)", True),
+        ("fmt.ci(f.low, f.high)", True),
+        ("fmt.num(100 * f.gain, 1)", False),
+        ('fx["n_triples"]', False),
+        ("len(f.items)", False),
+        ("f.items[0]", False),
+        ('res.r("palm_bbl", "logit")', False),
+        ('f"{f.r:.2f}"', False),
+    ],
+)
+def test_inline_rule_accepts_attributes_and_formatters_only(expression, ok):
+    assert (inline_problem(expression) is None) == ok
+
+
+@pytest.mark.parametrize("source", FACTS_PAGES)
+def test_inline_code_is_attribute_access_plus_a_formatter(source):
+    text = (PROJECT_DIR / source).read_text()
+    expressions = INLINE.findall(text)
+    assert expressions, f"{source}: no inline code found"
+    for expression in expressions:
+        problem = inline_problem(expression)
+        assert problem is None, f"{source}: `{{python}} {expression}`: {problem}"

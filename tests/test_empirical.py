@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from scaling_report import data, empirical, fmt, sources
+from scaling_report import data, empirical, fmt, sources, stats
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +83,169 @@ class TestFmtEdgeCases:
         assert fmt.estimate(-0.1234, -0.2, 0.05, 2, signed=True) == "−0.12 [−0.20, 0.05]"
         assert fmt.estimate(float("nan"), 0.0, 1.0) == "—"
         assert fmt.json_number(float("nan")) is None and fmt.json_number(2) == 2.0
+
+
+class TestMmluCategories:
+    def test_every_subject_has_one_of_four_categories(self):
+        assert len(empirical.MMLU_CATEGORIES) == 57
+        assert set(empirical.MMLU_CATEGORIES.values()) == {"STEM", "humanities", "social sciences", "other"}
+
+    def test_category_item_counts_are_the_published_split_sizes(self, found):
+        # MMLU test split per category (shared/data/olmo_ladder README, from the OLMo ladder's
+        # logged accuracies): STEM 3,018, humanities 4,705, social sciences 3,077, other 3,242.
+        pythia = next(l for l in empirical.fine_ladders(found) if l.family == "Pythia" and l.n_shots == 0)
+        grouped = empirical.mmlu_by_category(pythia).rows
+        top = grouped[(grouped["n_params"] == pythia.sizes[-1]) & grouped["task"].str.startswith("mmlu_category_")]
+        assert top.set_index("task")["n_items"].to_dict() == {
+            "mmlu_category_STEM": 3018,
+            "mmlu_category_humanities": 4705,
+            "mmlu_category_social_sciences": 3077,
+            "mmlu_category_other": 3242,
+        }
+
+    def test_category_score_is_the_share_of_items_answered(self, found):
+        pythia = next(l for l in empirical.fine_ladders(found) if l.family == "Pythia" and l.n_shots == 0)
+        rows = pythia.rows[(pythia.rows["n_params"] == pythia.sizes[0]) & pythia.rows["task"].str.startswith("mmlu_")]
+        stem = rows[rows["task"].str.removeprefix("mmlu_").map(empirical.MMLU_CATEGORIES) == "STEM"]
+        expected = float((stem["score"] * stem["n_items"]).sum() / stem["n_items"].sum())
+        grouped = empirical.mmlu_by_category(pythia).rows
+        got = grouped[(grouped["n_params"] == pythia.sizes[0]) & (grouped["task"] == "mmlu_category_STEM")]["score"].item()
+        assert got == pytest.approx(expected)
+
+
+class TestRegimes:
+    def test_medians_recomputed_task_by_task(self, found):
+        regimes = empirical.regimes(found, n_boot=50)
+        harness = [l for l in empirical.fine_ladders(found) if l.benchmark == "lm_eval_harness"]
+        r_mmlu, r_other = [], []
+        for ladder in harness:
+            for _, s1, s2, s3 in ladder.triples((1,)):
+                g = ladder.gains((s1, s2, s3))
+                mmlu = g["task"].str.startswith("mmlu_")
+                r_mmlu.append(np.corrcoef(g.loc[mmlu, "gain1"], g.loc[mmlu, "gain2"])[0, 1])
+                r_other.append(np.corrcoef(g.loc[~mmlu, "gain1"], g.loc[~mmlu, "gain2"])[0, 1])
+        assert regimes["mmlu"].median_r == pytest.approx(np.median(r_mmlu))
+        assert regimes["other"].median_r == pytest.approx(np.median(r_other))
+        assert regimes["all"].n_triples == len(empirical.consecutive_table(found))
+        assert regimes["bigg_moving"].n_tasks + regimes["bigg_chance"].n_tasks == 89
+
+    def test_joint_bootstrap_resamples_each_task_once_for_every_ladder(self, found):
+        # Independent implementation: draw task indices over the union of tasks, rebuild every
+        # triple's gains on the drawn tasks with pandas, take the median r of each draw.
+        chosen = [l for l in empirical.fine_ladders(found) if l.benchmark == "lm_eval_harness" and l.n_shots == 0]
+        n_boot = 40
+        result = empirical.regime("test", chosen, n_boot=n_boot)
+        matrices = []
+        for ladder in chosen:
+            wide = ladder.matrix("raw")
+            wide.index = [(ladder.benchmark, *key) for key in wide.index]
+            matrices.append((ladder, wide))
+        tasks = list(dict.fromkeys(key for _, wide in matrices for key in wide.index))  # first-seen order
+        index = stats.task_indices(len(tasks), n_boot, ("regime", "test", tuple(l.identity for l in chosen), "raw"))
+        medians = []
+        for draw in index:
+            drawn = [tasks[i] for i in draw]
+            rs = []
+            for ladder, wide in matrices:
+                sample = wide.loc[[t for t in drawn if t in wide.index]]
+                for _, s1, s2, s3 in ladder.triples((1,)):
+                    rs.append(np.corrcoef(sample[s2] - sample[s1], sample[s3] - sample[s2])[0, 1])
+            medians.append(np.median(rs))
+        assert (result.median_low, result.median_high) == pytest.approx(tuple(np.quantile(medians, [0.025, 0.975])))
+
+    def test_expected_count_is_two_and_a_half_percent(self, found):
+        regime = empirical.regimes(found, n_boot=20)["all"]
+        assert regime.expected_one_side == pytest.approx(0.025 * regime.n_triples)
+
+
+class TestNoiseCeiling:
+    def test_thirteen_palm_tasks_have_item_counts(self):
+        assert len(empirical.palm_item_counts()) == 13
+
+    def test_palm_noise_recomputed_with_numpy(self, found):
+        palm = empirical.palm_ladders(found)["bigbench_lite"]
+        items = empirical.palm_item_counts()
+        result = empirical.noise_ceiling(palm, tuple(palm.sizes), items)
+        wide = data.load_palm_bigbench_lite().pivot_table(index="task", columns="n_params", values="score").loc[items.index]
+        p = wide.to_numpy()
+        n = items.to_numpy(dtype=float)[:, None]
+        v = (p * (1 - p) / n).mean(axis=0)
+        g1, g2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 1]
+        assert result["noise_share1"] == pytest.approx((v[0] + v[1]) / g1.var(ddof=1))
+        assert result["noise_share2"] == pytest.approx((v[1] + v[2]) / g2.var(ddof=1))
+        assert result["r"] == pytest.approx(np.corrcoef(g1, g2)[0, 1])
+
+
+class TestRobustFits:
+    def test_palm_logit_fit_matches_scipy(self, found):
+        palm = empirical.palm_ladders(found)["bigbench_lite"]
+        row = empirical.robust_fits(palm, ("logit",), n_boot=100).iloc[0]
+        wide = palm.matrix("logit")
+        s1, s2, s3 = palm.sizes
+        g1, g2 = wide[s2] - wide[s1], wide[s3] - wide[s2]
+        assert row["r"] == pytest.approx(sps.pearsonr(g1, g2).statistic)
+        assert row["spearman"] == pytest.approx(sps.spearmanr(g1, g2).statistic)
+
+
+class TestFacts:
+    def test_facts_agree_with_their_sources(self, found):
+        f = empirical.chapter_facts(found, n_boot=100)
+        assert f.bb_r == pytest.approx(empirical.original_fits(found)["bigbench_lite"].r)
+        assert f.n_triples == len(empirical.consecutive_table(found))
+        assert f.harness_mmlu + f.harness_other == f.harness_tasks == 65
+        assert f.bigg_sizes == 12 and f.bigg_smallest == "2.1M"
+        assert f.median_low <= f.median_r <= f.median_high
+        assert 1 <= f.n_eff_ladders <= f.n_ladders
+
+
+class TestConclusions:
+    """The preface's and Chapter 1's concluding figures, recomputed independently."""
+
+    def test_pooled_median_from_numpy_correlations(self, found):
+        rs = []
+        for ladder in empirical.fine_ladders(found):
+            for _, s1, s2, s3 in ladder.triples((1,)):
+                g = ladder.gains((s1, s2, s3))
+                rs.append(np.corrcoef(g["gain1"], g["gain2"])[0, 1])
+        regime = empirical.regimes(found, n_boot=20)["all"]
+        assert regime.median_r == pytest.approx(np.median(rs))
+        assert regime.sig_positive == 0 and regime.n_triples == len(rs)
+
+    def test_bigg_split_by_a_binomial_test_at_the_largest_size(self, found):
+        bigg = next(l for l in empirical.fine_ladders(found) if l.benchmark == "bigbench")
+        top = bigg.rows[bigg.rows["n_params"] == bigg.sizes[-1]]
+        # Above chance: the one-sided binomial test of guessing rejects at 2.5% (normal approximation
+        # of the same test: z > 1.96), counted with scipy's binomial distribution here.
+        k = np.round(top["score"] * top["n_items"]).astype(int)
+        p_guess = np.array([sps.binom.sf(ki - 1, n, c) for ki, n, c in zip(k, top["n_items"].astype(int), top["chance"])])
+        agree = np.mean((p_guess < 0.025) == top["task"].isin({t[0] for t in empirical.above_chance_tasks(bigg)}).to_numpy())
+        assert agree > 0.95
+        regimes = empirical.regimes(found, n_boot=20)
+        rs_chance = []
+        moving = empirical.above_chance_tasks(bigg)
+        for _, s1, s2, s3 in bigg.triples((1,)):
+            g = bigg.gains((s1, s2, s3))
+            at_chance = ~g[["task", "subtask", "task_metric"]].apply(tuple, axis=1).isin(moving)
+            rs_chance.append(np.corrcoef(g.loc[at_chance, "gain1"], g.loc[at_chance, "gain2"])[0, 1])
+        assert regimes["bigg_chance"].median_r == pytest.approx(np.median(rs_chance))
+
+    def test_fine_ladder_noise_exceeds_the_spread_of_gains(self, found):
+        bigg = next(l for l in empirical.fine_ladders(found) if l.benchmark == "bigbench")
+        table = empirical.noise_ceiling_table(found)
+        shares = []
+        for _, s1, s2, s3 in bigg.triples((1,)):
+            wide = bigg.matrix("raw")[[s1, s2, s3]]
+            n = bigg.rows.groupby(["task", "subtask", "task_metric"])["n_items"].max().reindex(wide.index).to_numpy(dtype=float)
+            p = wide.to_numpy()
+            v = (p * (1 - p) / n[:, None]).mean(axis=0)
+            shares.append((v[0] + v[1]) / np.var(p[:, 1] - p[:, 0], ddof=1))
+        assert table.loc[table["ladder"] == bigg.name, "noise_share1"].to_numpy() == pytest.approx(shares)
+        # The prose: the median share is at least the whole observed spread on every fine ladder.
+        medians = table[table["family"] != "PaLM"].groupby("ladder")["noise_share1"].median()
+        assert np.median(shares) > 1 and (medians > 1).all()
+
+
+def test_palm_bootstrap_is_the_same_in_both_chapters(found):
+    fit = empirical.original_fits(found)["bigbench_lite"]
+    row = empirical.robust_fits(empirical.palm_ladders(found)["bigbench_lite"], ("raw",)).iloc[0]
+    assert (fit.boot_low, fit.boot_high) == (row["boot_low"], row["boot_high"])

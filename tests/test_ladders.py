@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -90,3 +91,35 @@ class TestPublishedFigures:
     def test_palm_nlu_other_shots(self):
         assert self._fit("english_nlu", prompting="1-shot")["r2"] == pytest.approx(0.015, abs=0.001)
         assert self._fit("english_nlu", prompting="few-shot")["r2"] == pytest.approx(0.007, abs=0.001)
+
+
+class TestFitTriples:
+    def test_bootstrap_seeds_follow_the_ladder_not_its_position(self):
+        found = [l for l in ladders.find_ladders(data.load_all()) if l.family in ("OPT", "BLOOM") and l.metric == "accuracy" and l.benchmark == "lm_eval_harness"]
+        forward = ladders.ladder_table(found, ("raw",), n_boot=100)
+        backward = ladders.ladder_table(found[::-1], ("raw",), n_boot=100)
+        columns = ["ladder", "triple", "r", "boot_low", "boot_high"]
+        key = ["ladder", "triple"]
+        pd.testing.assert_frame_equal(
+            forward[columns].sort_values(key).reset_index(drop=True), backward[columns].sort_values(key).reset_index(drop=True)
+        )
+
+    def test_each_triple_equals_a_direct_correlation(self):
+        ladder = _toy_ladder(6)
+        wide = ladder.matrix("raw")
+        fits = ladders.fit_triples(wide, ladder.triples((1, 2)), n_boot=0)
+        for (k, s1, s2, s3), fit in zip(ladder.triples((1, 2)), fits):
+            g = ladder.gains((s1, s2, s3))
+            assert fit["n"] == len(g)
+            assert fit["slope"] == pytest.approx(np.polyfit(g["gain1"], g["gain2"], 1)[0])
+
+
+class TestStackedGains:
+    def test_shared_tasks_share_a_column(self):
+        found = [l for l in ladders.find_ladders(data.load_all()) if l.family in ("OPT", "BLOOM") and l.metric == "accuracy" and l.benchmark == "lm_eval_harness"]
+        rows, g1, g2 = ladders.stacked_gains(found)
+        assert g1.shape == (len(rows), 65)  # both ladders hold the same 65 harness tasks
+        first = found[0]
+        k, s1, s2, s3 = first.triples((1,))[0]
+        g = first.gains((s1, s2, s3))
+        assert np.sort(g1[0][np.isfinite(g1[0])]) == pytest.approx(np.sort(g["gain1"].to_numpy()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 import statsmodels.api as sm
 
 from scaling_report import data, fmt, reanalysis, stats, transforms
@@ -49,22 +50,18 @@ def random_scores(n_tasks: int, n_sizes: int, seed: int = 0) -> np.ndarray:
 
 
 class TestFitGains:
-    def test_matches_stats_regress(self):
+    def test_matches_scipy_linregress_and_an_index_bootstrap(self):
         generator = np.random.default_rng(3)
         x = generator.normal(size=40)
         y = -0.4 * x + generator.normal(size=40)
-        fast = reanalysis.fit_gains(x, y, n_boot=300, seed_offset=0)
-        slow = stats.regress(pd.DataFrame({"gain1": x, "gain2": y}), n_boot=300, seed_offset=0)
-        for key in stats.REGRESSION_COLUMNS:
-            assert fast[key] == pytest.approx(slow[key], rel=1e-9, abs=1e-12), key
-
-    def test_bootstrap_many_equals_bootstrap_r(self):
-        generator = np.random.default_rng(4)
-        x = generator.normal(size=(3, 30))
-        y = 0.5 * x + generator.normal(size=(3, 30))
-        many = reanalysis.bootstrap_many(x, y, n_boot=400, seed_offset=9)
-        for i in range(3):
-            assert tuple(many[i]) == pytest.approx(stats.bootstrap_r(x[i], y[i], 400, seed_offset=9))
+        fit = reanalysis.fit_gains(x, y, n_boot=300, identity="t")
+        expected = sps.linregress(x, y)
+        assert fit["r"] == pytest.approx(expected.rvalue) and fit["slope"] == pytest.approx(expected.slope)
+        assert fit["p"] == pytest.approx(expected.pvalue)
+        # The bootstrap is r on resampled task indices, computed here with numpy directly.
+        index = stats.task_indices(40, 300, "t")
+        draws = [np.corrcoef(x[i], y[i])[0, 1] for i in index]
+        assert (fit["boot_low"], fit["boot_high"]) == pytest.approx(tuple(np.quantile(draws, [0.025, 0.975])))
 
     def test_drops_missing_and_handles_constant(self):
         fit = reanalysis.fit_gains([1.0, 2.0, np.nan, 4.0], [0.0, 0.0, 1.0, 0.0], n_boot=50)
@@ -153,7 +150,7 @@ class TestTransformEffects:
                                   "logit": [(-0.5, -0.7, -0.2), (-0.5, -0.7, -0.2), (0.1, -0.2, 0.4)]}.items():
             for position, (r, low, high) in enumerate(values):
                 rows.append({"ladder": "L", "position": position, "k": 1, "transform": transform, "r": r,
-                             "ci_low": low, "ci_high": high, "n": 30, "significant": low > 0 or high < 0})
+                             "ci_low": low, "ci_high": high, "n": 30, "significant": low > 0 or high < 0, "degenerate": False})
         effects = reanalysis.transform_effects(pd.DataFrame(rows)).set_index("transform")
         logit = effects.loc["logit"]
         assert logit["sign_flips"] == 2  # positions 0 and 2
@@ -162,6 +159,7 @@ class TestTransformEffects:
         assert logit["sig_negative"] == 2 and logit["sig_positive"] == 0
         assert logit["ladders_with_change"] == 1
         assert effects.loc["raw", "sign_flips"] == 0
+        assert logit["expected_one_side"] == pytest.approx(0.025 * 3) and logit["degenerate"] == 0
 
 
 class TestRSquared:
@@ -260,3 +258,85 @@ class TestFormatting:
         assert fmt.estimate(-0.281, -0.46, 0.08) == "−0.28 [−0.46, 0.08]"
         assert fmt.num(-0.001) == "0.00"
         assert fmt.estimate(np.nan, 0, 1) == "—"
+
+
+class TestCrossValidatedLastStep:
+    def test_leave_one_out_difference_by_refitting(self):
+        scores = random_scores(40, 5, seed=23)
+        result = reanalysis.last_step(synthetic_ladder(scores), n_boot=50)
+        gain = scores[:, -1] - scores[:, -2]
+
+        def loo_r2(x):
+            errors = []
+            for i in range(len(gain)):
+                keep = np.arange(len(gain)) != i
+                design = np.column_stack([np.ones(keep.sum()), x[keep]])
+                coef = np.linalg.lstsq(design, gain[keep], rcond=None)[0]
+                errors.append(gain[i] - np.r_[1.0, x[i]] @ coef)
+            return 1 - np.sum(np.square(errors)) / np.sum((gain - gain.mean()) ** 2)
+
+        assert result["loo_diff"] == pytest.approx(loo_r2(scores[:, :-1]) - loo_r2(scores[:, -2:-1]))
+
+    def test_pure_noise_predictors_do_not_win_out_of_sample(self):
+        # In sample, more predictors always raise R²; out of sample, noise predictors lose.
+        generator = np.random.default_rng(24)
+        scores = 0.5 + generator.normal(0, 0.02, size=(200, 8))
+        result = reanalysis.last_step(synthetic_ladder(scores), n_boot=50)
+        assert result["r2_all"] >= result["r2_second"]
+        assert result["loo_all"] < result["r2_all"]
+
+
+@pytest.fixture(scope="module")
+def chapter():
+    return reanalysis.chapter_facts(n_boot=200)
+
+
+class TestChapterFacts:
+    def test_acc_norm_ladders_are_not_counted(self, chapter):
+        res, f = chapter
+        assert not any(name.endswith("acc_norm") for name in res.table["ladder"].unique())
+        assert f.n_ladders + f.n_acc_norm == len(reanalysis.chapter_ladders())
+
+    def test_the_degenerate_floor_logit_fit_is_flagged_and_not_significant(self, chapter):
+        res, f = chapter
+        row = res.table[(res.table["family"] == "Anthropic LM") & (res.table["transform"] == "floor_logit") & (res.table["triple"] == "2.7B → 12.6B → 51.5B")].iloc[0]
+        assert row["r"] == pytest.approx(1.0) and row["degenerate"] and not row["significant"]
+        assert f.degenerate_example_r == pytest.approx(1.0)
+
+    def test_palm_conclusion_recomputed_with_scipy(self, chapter):
+        res, f = chapter
+        palm = [l for l in reanalysis.evidence_ladders() if l.family == "PaLM" and l.benchmark == "bigbench_lite"][0]
+        for name, stem in (("logit", "palm_bbl_logit"), ("range_logit", "palm_bbl_range_logit"), ("log_error", "palm_bbl_log_error")):
+            wide = palm.matrix(name)
+            g1, g2 = wide[62e9] - wide[8e9], wide[540e9] - wide[62e9]
+            r = sps.pearsonr(g1, g2)
+            interval = r.confidence_interval()
+            assert getattr(f, stem) == fmt.estimate(r.statistic, interval.low, interval.high)
+            assert r.pvalue < 0.05
+        assert f.bbl_perm_p_max < 0.05
+
+    def test_counts_against_the_null(self, chapter):
+        res, f = chapter
+        raw = res.table[res.table["transform"] == "raw"]
+        assert f.n_triples == len(raw)
+        assert f.expected_one_side == pytest.approx(0.025 * len(raw))
+        assert f.raw_sig_negative == int(((raw["ci_high"] < 0) & ~raw["degenerate"]).sum())
+
+    def test_leave_one_out_floor_of_the_palm_scales(self, chapter):
+        res, f = chapter
+        palm = [l for l in reanalysis.evidence_ladders() if l.family == "PaLM" and l.benchmark == "bigbench_lite"][0]
+        smallest = []
+        for name in ("logit", "range_logit", "log_error"):
+            wide = palm.matrix(name)
+            g1, g2 = (wide[62e9] - wide[8e9]).to_numpy(), (wide[540e9] - wide[62e9]).to_numpy()
+            smallest.append(min(np.corrcoef(np.delete(g1, i), np.delete(g2, i))[0, 1] for i in range(len(g1))))
+        assert f.bbl_loo_min_min == pytest.approx(min(smallest))
+        assert f.bbl_loo_min_min > 0.3  # the conclusion: no single task carries the positive r
+
+    def test_median_intervals_describe_the_gain_table(self, chapter):
+        res, f = chapter
+        for name, row in res.effects.set_index("transform").iterrows():
+            fits = res.table[(res.table["transform"] == name) & ~res.table["degenerate"].astype(bool)]
+            assert row["median_r_all"] == pytest.approx(np.nanmedian(fits["r"]))
+            assert row["median_low"] <= row["median_r_all"] <= row["median_high"]
+            assert 1 <= row["n_eff_ladders"] <= f.n_ladders

@@ -103,3 +103,159 @@ class TestBootstrapStatistic:
     def test_deterministic_for_a_seed_offset(self):
         values = np.arange(30.0)
         assert stats.bootstrap(values, np.median, seed_offset=3) == stats.bootstrap(values, np.median, seed_offset=3)
+
+
+class TestFit:
+    def test_each_row_matches_scipy_linregress(self):
+        generator = np.random.default_rng(11)
+        x = generator.normal(size=(4, 25))
+        y = np.array([0.5, -0.3, 0.0, 0.9])[:, None] * x + generator.normal(size=(4, 25))
+        fits = stats.fit(x, y)
+        for i in range(4):
+            expected = sps.linregress(x[i], y[i])
+            assert fits["r"][i] == pytest.approx(expected.rvalue)
+            assert fits["slope"][i] == pytest.approx(expected.slope)
+            assert fits["intercept"][i] == pytest.approx(expected.intercept)
+            assert fits["p"][i] == pytest.approx(expected.pvalue)
+
+    def test_nan_pairs_are_left_out_of_their_row_only(self):
+        generator = np.random.default_rng(12)
+        x, y = generator.normal(size=(2, 20)), generator.normal(size=(2, 20))
+        x[0, [1, 5]] = np.nan
+        fits = stats.fit(x, y)
+        keep = np.ones(20, dtype=bool)
+        keep[[1, 5]] = False
+        assert fits["n"].tolist() == [18, 20]
+        assert fits["r"][0] == pytest.approx(np.corrcoef(x[0, keep], y[0, keep])[0, 1])
+        assert fits["r"][1] == pytest.approx(np.corrcoef(x[1], y[1])[0, 1])
+
+    def test_interval_is_scipys_fisher_interval(self):
+        generator = np.random.default_rng(13)
+        x = generator.normal(size=40)
+        y = 0.4 * x + generator.normal(size=40)
+        fit = stats.fit_one(x, y)
+        expected = sps.pearsonr(x, y).confidence_interval(0.95)
+        assert (fit["ci_low"], fit["ci_high"]) == pytest.approx((expected.low, expected.high))
+
+    def test_one_task_that_moved_is_degenerate(self):
+        # Nine tasks clipped to the floor at every size (zero gains) and one that moved: r = 1
+        # from a single task, which the flag must catch.
+        x = np.r_[np.zeros(9), 2.0]
+        y = np.r_[np.zeros(9), 3.0]
+        fit = stats.fit_one(x, y)
+        assert fit["r"] == pytest.approx(1.0)
+        assert fit["n_moving"] == 1 and fit["degenerate"]
+
+    def test_ordinary_fit_is_not_degenerate(self):
+        frame = _bivariate(0.3, 30, seed=2)
+        assert not stats.fit_one(frame.gain1, frame.gain2)["degenerate"]
+
+    def test_significance_rate_under_the_null_is_the_expected_count(self):
+        # 4,000 fits of independent normal gains: the share whose Fisher interval excludes zero
+        # is what expected_under_null says (5%), and half of it on each side.
+        generator = np.random.default_rng(14)
+        x, y = generator.normal(size=(2, 4000, 24))
+        fits = stats.fit(x, y)
+        negative = int((fits["ci_high"] < 0).sum())
+        significant = int(((fits["ci_low"] > 0) | (fits["ci_high"] < 0)).sum())
+        assert significant == pytest.approx(stats.expected_under_null(4000), abs=40)
+        assert negative == pytest.approx(stats.expected_under_null(4000, two_sided=False), abs=30)
+
+
+class TestSeeds:
+    def test_stable_and_distinct(self):
+        identity = ("Pythia", "lm_eval_harness", 0, "accuracy")
+        assert stats.seed_for(identity) == stats.seed_for(("Pythia", "lm_eval_harness", 0, "accuracy"))
+        assert stats.seed_for(identity) != stats.seed_for(("OPT", "lm_eval_harness", 0, "accuracy"))
+
+    def test_known_value_of_the_hash(self):
+        # The seed is the first 8 bytes (little-endian) of sha256("<SEED>:<repr>"), recomputed here.
+        import hashlib
+
+        from scaling_report import SEED
+
+        digest = hashlib.sha256(f"{SEED}:{('a', 1)!r}".encode()).digest()
+        assert stats.seed_for(("a", 1)) == int.from_bytes(digest[:8], "little")
+
+
+class TestTaskBootstrap:
+    def test_weighted_r_is_r_on_resampled_indices(self):
+        generator = np.random.default_rng(15)
+        x, y = generator.normal(size=(2, 3, 30))
+        index = stats.task_indices(30, 50, "w")
+        draws = stats.weighted_r(x, y, stats.task_weights(30, 50, "w"))
+        expected = np.array([[np.corrcoef(x[i, b], y[i, b])[0, 1] for b in index] for i in range(3)])
+        assert np.allclose(draws, expected)
+
+    def test_fits_sharing_tasks_move_together(self):
+        # Two ladders that hold the same tasks get the same resample in every draw, so identical
+        # gains give identical draws, and a ladder without a task ignores that column.
+        generator = np.random.default_rng(16)
+        g1, g2 = generator.normal(size=(2, 40))
+        x = np.stack([g1, g1, np.r_[g1[:20], np.full(20, np.nan)]])
+        y = np.stack([g2, g2, np.r_[g2[:20], np.full(20, np.nan)]])
+        draws = stats.joint_draws(x, y, 200, "shared")
+        assert np.array_equal(draws[0], draws[1])
+        weights = stats.task_weights(40, 200, "shared")[:, :20]
+        assert np.allclose(draws[2], stats.weighted_r(g1[:20], g2[:20], weights)[0])
+
+    def test_effective_number_of_identical_and_independent_estimates(self):
+        generator = np.random.default_rng(17)
+        same = np.tile(generator.normal(size=2000), (5, 1))
+        assert stats.effective_number(same) == pytest.approx(1.0)
+        independent = generator.normal(size=(5, 20000))
+        assert stats.effective_number(independent) == pytest.approx(5.0, rel=0.05)
+        # Equicorrelated with rho = 0.5: m / (1 + (m - 1) rho) = 5 / 3.
+        common = generator.normal(size=20000)
+        mixed = np.sqrt(0.5) * common + np.sqrt(0.5) * generator.normal(size=(5, 20000))
+        assert stats.effective_number(mixed) == pytest.approx(5 / 3, rel=0.05)
+
+
+class TestRobust:
+    def test_permutation_p_equals_exact_enumeration(self):
+        import itertools
+
+        x = np.array([0.1, 0.5, 0.2, 0.9, 0.4, 0.7])
+        y = np.array([0.3, 0.2, 0.6, 0.8, 0.1, 0.9])
+        observed = abs(np.corrcoef(x, y)[0, 1])
+        perms = [abs(np.corrcoef(x, np.array(p))[0, 1]) for p in itertools.permutations(y)]
+        exact = np.mean(np.array(perms) >= observed - 1e-12)
+        assert stats.permutation_p(x, y) == pytest.approx(exact)
+
+    def test_leave_one_out_and_spearman(self):
+        frame = _bivariate(0.5, 15, seed=4)
+        x, y = frame.gain1.to_numpy(), frame.gain2.to_numpy()
+        loo = stats.leave_one_out_r(x, y)
+        assert np.allclose(loo, [np.corrcoef(np.delete(x, i), np.delete(y, i))[0, 1] for i in range(15)])
+        result = stats.robust(x, y)
+        assert result["spearman"] == pytest.approx(sps.spearmanr(x, y).statistic)
+        assert result["loo_min"] == pytest.approx(loo.min())
+
+
+class TestBinomialNoise:
+    @staticmethod
+    def _simulate(true_r: float, n_tasks: int = 40000, n_items: int = 200, seed: int = 18):
+        generator = np.random.default_rng(seed)
+        cov = 0.0016 * np.array([[1, true_r], [true_r, 1]])
+        gains = generator.multivariate_normal([0.05, 0.05], cov, size=n_tasks)
+        p1 = generator.uniform(0.3, 0.5, size=n_tasks)
+        truth = np.stack([p1, p1 + gains[:, 0], p1 + gains[:, 0] + gains[:, 1]], axis=1)
+        scores = generator.binomial(n_items, truth) / n_items
+        return scores, np.full(n_tasks, n_items)
+
+    def test_noise_alone_gives_the_predicted_negative_r(self):
+        scores, n = self._simulate(0.0)
+        g1, g2 = scores[:, 1] - scores[:, 0], scores[:, 2] - scores[:, 1]
+        observed = np.corrcoef(g1, g2)[0, 1]
+        result = stats.binomial_noise(scores[:, 0], scores[:, 1], scores[:, 2], n, observed)
+        assert observed == pytest.approx(result["r_noise"], abs=0.02)
+        assert result["r_corrected"] == pytest.approx(0.0, abs=0.05)
+
+    def test_correction_recovers_a_known_true_correlation(self):
+        scores, n = self._simulate(0.6)
+        g1, g2 = scores[:, 1] - scores[:, 0], scores[:, 2] - scores[:, 1]
+        observed = np.corrcoef(g1, g2)[0, 1]
+        result = stats.binomial_noise(scores[:, 0], scores[:, 1], scores[:, 2], n, observed)
+        assert observed < 0.5  # noise pulled it down
+        assert result["r_corrected"] == pytest.approx(0.6, abs=0.05)
+        assert 0 < result["noise_share1"] < 1

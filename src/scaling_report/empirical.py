@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from . import data, fmt, ladders, stats
 from .ladders import size_label
@@ -21,6 +20,8 @@ class Fit:
     """One gain-on-gain regression, with its sizes, for prose."""
 
     ladder: str
+    family: str
+    benchmark: str
     prompting: str
     triple: str
     n: int
@@ -34,9 +35,12 @@ class Fit:
 
 
 def _fit(ladder: ladders.Ladder, triple: tuple[float, float, float], n_boot: int = stats.N_BOOT) -> Fit:
-    result = stats.regress(ladder.gains(triple))
+    # Seeded by the same identity as `robust_fits`, so both chapters print the same bootstrap.
+    result = stats.regress(ladder.gains(triple), n_boot=n_boot, identity=(ladder.identity, "raw", tuple(triple)))
     return Fit(
         ladder=ladder.name,
+        family=ladder.family,
+        benchmark=ladder.benchmark,
         prompting=str(ladder.rows["prompting"].iloc[0]),
         triple=" → ".join(size_label(s) for s in triple),
         **{k: result[k] for k in ("n", "r", "r2", "slope", "ci_low", "ci_high", "boot_low", "boot_high")},
@@ -82,7 +86,7 @@ def fits_table(fits: dict[str, Fit]) -> pd.DataFrame:
     """Display table of a set of fits."""
     rows = [
         {
-            "Ladder": fit.ladder.split(" · ")[0] + " · " + fit.ladder.split(" · ")[1],
+            "Ladder": f"{fit.family} · {fit.benchmark}",
             "Setting": fit.prompting,
             "Sizes": fit.triple,
             "Tasks": fit.n,
@@ -134,7 +138,7 @@ def chinchilla_vs_gopher() -> dict[str, HeadToHead]:
         wide = frame.pivot_table(index="task", columns="family", values="score")
         diff = (wide["Chinchilla"] - wide["Gopher"]).round(6)
         improved, worse = int((diff > 0).sum()), int((diff < 0).sum())
-        share_low, share_high = proportion_confint(improved, len(diff), method="wilson")
+        share_low, share_high = stats.share_interval(improved, len(diff))
         mean_gain, gain_low, gain_high = stats.bootstrap(diff.to_numpy(), np.mean)
         out[name] = HeadToHead(
             benchmark=name,
@@ -246,3 +250,422 @@ def inventory(frame: pd.DataFrame | None = None) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Regimes: tasks at chance and tasks that move, with tasks bootstrapped jointly
+# --------------------------------------------------------------------------------------------
+
+MMLU_PREFIX = "mmlu_"
+CHANCE_Z = 1.96  # a task is above chance when its score exceeds chance by this many binomial SEs
+# MMLU's subject -> category map, from the benchmark's own repository (hendrycks/test,
+# categories.py); the MMLU paper advises conclusions on these four categories (the thread, T1).
+_MMLU_GROUPS = {
+    "STEM": "abstract_algebra astronomy college_biology college_chemistry college_computer_science college_mathematics college_physics computer_security conceptual_physics electrical_engineering elementary_mathematics high_school_biology high_school_chemistry high_school_computer_science high_school_mathematics high_school_physics high_school_statistics machine_learning",
+    "humanities": "formal_logic high_school_european_history high_school_us_history high_school_world_history international_law jurisprudence logical_fallacies moral_disputes moral_scenarios philosophy prehistory professional_law world_religions",
+    "social sciences": "econometrics high_school_geography high_school_government_and_politics high_school_macroeconomics high_school_microeconomics high_school_psychology human_sexuality professional_psychology public_relations security_studies sociology us_foreign_policy",
+    "other": "anatomy business_ethics clinical_knowledge college_medicine global_facts human_aging management marketing medical_genetics miscellaneous nutrition professional_accounting professional_medicine virology",
+}
+MMLU_CATEGORIES = {subject: group for group, subjects in _MMLU_GROUPS.items() for subject in subjects.split()}
+
+
+def is_mmlu(rows: pd.DataFrame) -> pd.Series:
+    """Rows that are MMLU subjects (harness task names start with 'mmlu_')."""
+    return rows["task"].astype(str).str.startswith(MMLU_PREFIX)
+
+
+def above_chance_tasks(ladder: ladders.Ladder, z: float = CHANCE_Z) -> set:
+    """Tasks whose score at the ladder's largest size exceeds chance by more than z binomial SEs.
+
+    The SE is that of a model guessing at chance on the task's n items, sqrt(c(1 - c)/n).
+    Tasks without a chance level or an item count are not above chance by this test.
+    """
+    top = ladder.rows[ladder.rows["n_params"] == ladder.sizes[-1]]
+    se = np.sqrt(top["chance"] * (1 - top["chance"]) / top["n_items"])
+    moving = (top["score"] - top["chance"]) > z * se
+    return set(top.loc[moving.fillna(False), list(ladders.TASK_ID)].itertuples(index=False, name=None))
+
+
+def _in(tasks: set):
+    return lambda rows: pd.Series([key in tasks for key in rows[list(ladders.TASK_ID)].itertuples(index=False, name=None)], index=rows.index)
+
+
+def mmlu_by_category(ladder: ladders.Ladder) -> ladders.Ladder:
+    """The ladder with its MMLU subjects replaced by MMLU's four categories.
+
+    A category's score is the item-weighted mean of its subjects' scores (the share of its
+    items answered correctly) and its item count their sum; the other tasks stay as they are.
+    """
+    rows = ladder.rows
+    mmlu = rows[is_mmlu(rows)].copy()
+    subject = mmlu["task"].str.removeprefix(MMLU_PREFIX)
+    unknown = sorted(set(subject) - set(MMLU_CATEGORIES))
+    if unknown:
+        raise ValueError(f"MMLU subjects without a category: {unknown}")
+    mmlu["task"] = "mmlu_category_" + subject.map(MMLU_CATEGORIES).str.replace(" ", "_")
+    mmlu["correct"] = mmlu["score"] * mmlu["n_items"]
+    keys = ["n_params", "task"]
+    grouped = mmlu.groupby(keys, as_index=False).agg(correct=("correct", "sum"), n_items=("n_items", "sum"), chance=("chance", "first"))
+    first = mmlu.drop_duplicates(keys).drop(columns=["score", "n_items", "chance", "correct"])
+    categories = first.merge(grouped, on=keys)
+    categories["score"] = categories.pop("correct") / categories["n_items"]
+    combined = pd.concat([rows[~is_mmlu(rows)], categories[rows.columns]], ignore_index=True)
+    return ladders.Ladder(ladder.family, ladder.benchmark, ladder.n_shots, ladder.metric, combined)
+
+
+@dataclass(frozen=True)
+class Regime:
+    """Consecutive-triple correlations over a set of ladders and tasks, tasks bootstrapped jointly."""
+
+    label: str
+    n_ladders: int
+    n_triples: int
+    n_tasks: int
+    median_r: float
+    median_low: float
+    median_high: float
+    mean_r: float
+    mean_low: float
+    mean_high: float
+    n_eff_triples: float
+    n_eff_ladders: float
+    negative: int
+    sig_negative: int
+    sig_positive: int
+    expected_one_side: float  # significant fits of one sign expected if no triple had any signal
+    degenerate: int
+
+
+def regime(label: str, ladder_list: list[ladders.Ladder], n_boot: int = stats.N_BOOT, transform: str = "raw") -> Regime:
+    """Median and mean r over every consecutive triple of `ladder_list`, with a joint task bootstrap.
+
+    Each bootstrap draw resamples the union of the ladders' tasks once (a task shared by Pythia,
+    OPT and BLOOM enters all of them together), recomputes every triple's r and takes the
+    median and the mean. The effective numbers of independent triples and ladders follow from
+    the correlation of the draws (`stats.effective_number`).
+    """
+    rows, g1, g2 = ladders.stacked_gains(ladder_list, transform)
+    fits = stats.fit(g1, g2)
+    draws = stats.joint_draws(g1, g2, n_boot, ("regime", label, tuple(l.identity for l in ladder_list), transform))
+    with np.errstate(invalid="ignore"):
+        median_low, median_high = stats.percentile_interval(np.nanmedian(draws, axis=0))
+        mean_low, mean_high = stats.percentile_interval(np.nanmean(draws, axis=0))
+    by_ladder = np.stack([stats.finite_mean(draws[(rows["ladder"] == name).to_numpy()]) for name in rows["ladder"].unique()])
+    r = fits["r"]
+    significant = (fits["ci_low"] > 0) | (fits["ci_high"] < 0)
+    return Regime(
+        label=label,
+        n_ladders=int(rows["ladder"].nunique()),
+        n_triples=len(rows),
+        n_tasks=int(np.isfinite(g1).any(axis=0).sum()),
+        median_r=float(np.nanmedian(r)),
+        median_low=median_low,
+        median_high=median_high,
+        mean_r=float(np.nanmean(r)),
+        mean_low=mean_low,
+        mean_high=mean_high,
+        n_eff_triples=stats.effective_number(draws),
+        n_eff_ladders=stats.effective_number(by_ladder),
+        negative=int((r < 0).sum()),
+        sig_negative=int((significant & (r < 0)).sum()),
+        sig_positive=int((significant & (r > 0)).sum()),
+        expected_one_side=stats.expected_under_null(len(rows), two_sided=False),
+        degenerate=int(fits["degenerate"].sum()),
+    )
+
+
+def regimes(found: list[ladders.Ladder], n_boot: int = stats.N_BOOT) -> dict[str, Regime]:
+    """The fine-ladder result split by regime: BIG-G above and at chance, MMLU and the other harness tasks."""
+    fine = fine_ladders(found)
+    bigg = [l for l in fine if l.benchmark == "bigbench"]
+    harness = [l for l in fine if l.benchmark == "lm_eval_harness"]
+    moving = {l.name: above_chance_tasks(l) for l in bigg}
+    out = {
+        "all": regime("every fine ladder, every task", fine, n_boot),
+        "bigg_moving": regime("BIG-G, tasks above chance at the largest size", [ladders.restrict(l, _in(moving[l.name])) for l in bigg], n_boot),
+        "bigg_chance": regime("BIG-G, tasks at chance at the largest size", [ladders.restrict(l, lambda rows, l=l: ~_in(moving[l.name])(rows)) for l in bigg], n_boot),
+        "mmlu": regime("harness, the 57 MMLU subjects", [ladders.restrict(l, is_mmlu) for l in harness], n_boot),
+        "other": regime("harness, the other tasks", [ladders.restrict(l, lambda rows: ~is_mmlu(rows)) for l in harness], n_boot),
+        "categories": regime("harness, other tasks + MMLU's four categories", [mmlu_by_category(l) for l in harness], n_boot),
+    }
+    return out
+
+
+def regime_display(found_regimes: dict[str, Regime]) -> pd.DataFrame:
+    """The regimes for readers."""
+    return pd.DataFrame(
+        [
+            {
+                "Regime": g.label,
+                "Ladders": g.n_ladders,
+                "Triples": g.n_triples,
+                "Tasks": g.n_tasks,
+                "Median r [95% CI]": fmt.estimate(g.median_r, g.median_low, g.median_high),
+                "Mean r [95% CI]": fmt.estimate(g.mean_r, g.mean_low, g.mean_high),
+                "Effective triples": fmt.num(g.n_eff_triples, 1),
+                "Effective ladders": fmt.num(g.n_eff_ladders, 1),
+                "Sig. < 0 (null: expected)": f"{g.sig_negative} ({fmt.num(g.expected_one_side, 1)})",
+                "Sig. > 0 (null: expected)": f"{g.sig_positive} ({fmt.num(g.expected_one_side, 1)})",
+            }
+            for g in found_regimes.values()
+        ]
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Robust companions of the PaLM fits, and the noise ceiling
+# --------------------------------------------------------------------------------------------
+
+
+def robust_fits(ladder: ladders.Ladder, transform_names: tuple[str, ...] = ("raw",), n_boot: int = stats.N_BOOT) -> pd.DataFrame:
+    """The post's top triple of one ladder under each transform: r, Fisher and bootstrap CIs,
+    permutation p, Spearman's rho and the smallest and largest leave-one-out r."""
+    s1, s2, s3 = ladder.sizes[-3:]
+    records = []
+    for name in transform_names:
+        wide = ladder.matrix(name)[[s1, s2, s3]].dropna()
+        g1, g2 = (wide[s2] - wide[s1]).to_numpy(), (wide[s3] - wide[s2]).to_numpy()
+        identity = (ladder.identity, name, (s1, s2, s3))
+        fit = stats.regress(pd.DataFrame({"gain1": g1, "gain2": g2}), n_boot=n_boot, identity=identity)
+        records.append({"ladder": ladder.name, "transform": name} | fit | stats.robust(g1, g2, identity=identity))
+    return pd.DataFrame.from_records(records)
+
+
+def palm_item_counts(frame: pd.DataFrame | None = None) -> pd.Series:
+    """Items per PaLM BIG-bench Lite task, where the BIG-G data have the same task (by name).
+
+    The PaLM paper prints no item counts; BIG-G was scored on the same BIG-bench task files.
+    """
+    frame = data.load_all() if frame is None else frame
+    bigg = frame[frame["benchmark"] == "bigbench"].groupby("task")["n_items"].max()
+    lite = frame[frame["benchmark"] == "bigbench_lite"]["task"].unique()
+    return bigg.reindex([t for t in lite if t in bigg.index]).dropna()
+
+
+def noise_ceiling(ladder: ladders.Ladder, triple: tuple[float, float, float], items: pd.Series | None = None, r_observed: float | None = None) -> dict:
+    """`stats.binomial_noise` for one triple; `items` (task -> n) overrides the ladder's item counts."""
+    wide = ladder.matrix("raw")[list(triple)]
+    if items is None:
+        n_items = ladder.rows.groupby(list(ladders.TASK_ID))["n_items"].max().reindex(wide.index)
+    else:
+        n_items = pd.Series(wide.index.get_level_values("task"), index=wide.index).map(items)
+    keep = n_items.notna().to_numpy() & wide.notna().all(axis=1).to_numpy()
+    w, n = wide[keep], n_items[keep]
+    if r_observed is None:
+        r_observed = stats.fit_one((w.iloc[:, 1] - w.iloc[:, 0]).to_numpy(), (w.iloc[:, 2] - w.iloc[:, 1]).to_numpy())["r"]
+    return {"r": float(r_observed)} | stats.binomial_noise(w.iloc[:, 0], w.iloc[:, 1], w.iloc[:, 2], n, r_observed)
+
+
+def _setting(ladder: ladders.Ladder) -> str:
+    return str(ladder.rows["prompting"].iloc[0]) if ladder.n_shots is None else f"{ladder.n_shots}-shot"
+
+
+def noise_ceiling_table(found: list[ladders.Ladder], frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per fine ladder (every consecutive triple) and for PaLM BIG-bench Lite: the noise ceiling."""
+    records = []
+    for ladder in fine_ladders(found):
+        for _, s1, s2, s3 in ladder.triples((1,)):
+            records.append({"ladder": ladder.name, "family": ladder.family, "setting": _setting(ladder), "triple": " → ".join(size_label(s) for s in (s1, s2, s3))} | noise_ceiling(ladder, (s1, s2, s3)))
+    palm = palm_ladders(found).get("bigbench_lite")
+    if palm is not None:
+        s1, s2, s3 = palm.sizes[-3:]
+        records.append({"ladder": palm.name, "family": "PaLM", "setting": _setting(palm), "triple": " → ".join(size_label(s) for s in (s1, s2, s3))} | noise_ceiling(palm, (s1, s2, s3), palm_item_counts(frame)))
+    return pd.DataFrame.from_records(records)
+
+
+def noise_ceiling_display(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per ladder: medians over its triples (PaLM: its one triple)."""
+    rows = []
+    for _, group in table.groupby("ladder", sort=False):
+        rows.append(
+            {
+                "Ladder": f"{group['family'].iloc[0]} · {group['setting'].iloc[0]}",
+                "Triples": len(group),
+                "Tasks": int(group["n"].median()),
+                "Noise share of gain 1": fmt.pct(group["noise_share1"].median()),
+                "Noise share of gain 2": fmt.pct(group["noise_share2"].median()),
+                "r from noise alone": fmt.num(group["r_noise"].median()),
+                "R² from noise alone": fmt.num(group["r2_noise"].median(), 3),
+                "Observed r": fmt.num(group["r"].median()),
+                "r without noise": fmt.num(group["r_corrected"].median(skipna=False)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Every number the chapter and the preface print
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The figures of Chapter 1 (and the preface), for inline `{python} f.attr` with a formatter."""
+
+    # PaLM, the post's regressions
+    bb_n: int
+    bb_r: float
+    bb_r2: float
+    bb_ci_low: float
+    bb_ci_high: float
+    bb_boot_low: float
+    bb_boot_high: float
+    bb_perm_p: float
+    bb_spearman: float
+    bb_loo_min: float
+    bb_loo_max: float
+    bb_logit_r: float
+    bb_logit_low: float
+    bb_logit_high: float
+    bb_range_r: float
+    bb_range_low: float
+    bb_range_high: float
+    bb_lerr_r: float
+    bb_lerr_low: float
+    bb_lerr_high: float
+    bb_scales_perm_p_max: float
+    nlu_n: int
+    nlu_benchmarks: int
+    nlu0_r2: float
+    nlu1_r2: float
+    nlufew_r2: float
+    nlu0_ci_low: float
+    nlu0_ci_high: float
+    palm_fits: int
+    palm_spanning_zero: int
+    # PaLM noise ceiling (BIG-bench Lite tasks with item counts in the BIG-G data)
+    palm_noise_tasks: int
+    palm_noise_share1: float
+    palm_noise_share2: float
+    palm_r_noise: float
+    palm_noise_r: float
+    palm_r_corrected: float
+    # Chinchilla against Gopher, gains in percentage points
+    mmlu_gain_pts: float
+    mmlu_gain_low_pts: float
+    mmlu_gain_high_pts: float
+    bench_gain_pts: float
+    bench_gain_low_pts: float
+    bench_gain_high_pts: float
+    # The fine ladders
+    bigg_sizes: int
+    bigg_smallest: str
+    bigg_largest: str
+    bigg_tasks: int
+    pythia_sizes: int
+    opt_sizes: int
+    bloom_sizes: int
+    harness_tasks: int
+    harness_mmlu: int
+    harness_other: int
+    n_ladders: int
+    n_triples: int
+    negative: int
+    sig_negative: int
+    sig_positive: int
+    expected_one_side: float
+    median_r: float
+    median_low: float
+    median_high: float
+    naive_low: float
+    naive_high: float
+    min_r: float
+    max_r: float
+    n_eff_triples: float
+    n_eff_ladders: float
+    # Regimes
+    bigg_moving_tasks: int
+    bigg_moving_median: float
+    bigg_moving_low: float
+    bigg_moving_high: float
+    bigg_chance_tasks: int
+    bigg_chance_median: float
+    bigg_chance_low: float
+    bigg_chance_high: float
+    mmlu_median: float
+    mmlu_low: float
+    mmlu_high: float
+    mmlu_mean_score_min: float
+    mmlu_mean_score_max: float
+    other_median: float
+    other_low: float
+    other_high: float
+    other_mean: float
+    other_mean_low: float
+    other_mean_high: float
+    other_n_eff: float
+    other_sig_positive: int
+    other_expected: float
+    categories_median: float
+    categories_low: float
+    categories_high: float
+    # Naive noise against the fine ladders' spread of gains
+    fine_noise_share_min: float
+    fine_noise_share_max: float
+    fine_r_noise: float
+    n_harness_ladders: int
+    chance_z: float
+
+
+def _ladder(found: list[ladders.Ladder], family: str, benchmark: str) -> ladders.Ladder:
+    return next(l for l in found if l.family == family and l.benchmark == benchmark)
+
+
+def chapter_facts(found: list[ladders.Ladder] | None = None, n_boot: int = stats.N_BOOT) -> Facts:
+    """Every number Chapter 1 and the preface print, from the shipped data."""
+    found = primary_ladders() if found is None else found
+    palm = original_fits(found)
+    bb, nlu0 = palm["bigbench_lite"], palm["nlu 0-shot"]
+    scales = robust_fits(palm_ladders(found)["bigbench_lite"], ("raw", "logit", "range_logit", "log_error"), n_boot).set_index("transform")
+    bb_robust = scales.loc["raw"]
+    bb_ladder = palm_ladders(found)["bigbench_lite"]
+    palm_noise = noise_ceiling(bb_ladder, tuple(bb_ladder.sizes[-3:]), palm_item_counts())
+    h2h = chinchilla_vs_gopher()
+    table = consecutive_table(found)
+    found_regimes = regimes(found, n_boot)
+    everything = found_regimes["all"]
+    naive = fine_summary(table)
+    bigg = _ladder(found, "BIG-G T=0", "bigbench")
+    harness = {l.family: l for l in fine_ladders(found) if l.benchmark == "lm_eval_harness" and l.n_shots == 0}
+    pythia = harness["Pythia"]
+    mmlu_rows = pythia.rows[is_mmlu(pythia.rows)]
+    fine_mmlu = [l for l in fine_ladders(found) if l.benchmark == "lm_eval_harness"]
+    mean_scores = [float(l.rows.loc[is_mmlu(l.rows) & (l.rows["n_params"] == l.sizes[-1]), "score"].mean()) for l in fine_mmlu]
+    ceiling = noise_ceiling_table(found)
+    shares = ceiling[ceiling["family"] != "PaLM"].groupby("ladder")["noise_share1"].median()
+    moving, at_chance, mmlu, other, categories = (found_regimes[k] for k in ("bigg_moving", "bigg_chance", "mmlu", "other", "categories"))
+    return Facts(
+        bb_n=bb.n, bb_r=bb.r, bb_r2=bb.r2, bb_ci_low=bb.ci_low, bb_ci_high=bb.ci_high, bb_boot_low=bb.boot_low, bb_boot_high=bb.boot_high,
+        bb_perm_p=float(bb_robust["perm_p"]), bb_spearman=float(bb_robust["spearman"]), bb_loo_min=float(bb_robust["loo_min"]), bb_loo_max=float(bb_robust["loo_max"]),
+        bb_logit_r=float(scales.loc["logit", "r"]), bb_logit_low=float(scales.loc["logit", "ci_low"]), bb_logit_high=float(scales.loc["logit", "ci_high"]),
+        bb_range_r=float(scales.loc["range_logit", "r"]), bb_range_low=float(scales.loc["range_logit", "ci_low"]), bb_range_high=float(scales.loc["range_logit", "ci_high"]),
+        bb_lerr_r=float(scales.loc["log_error", "r"]), bb_lerr_low=float(scales.loc["log_error", "ci_low"]), bb_lerr_high=float(scales.loc["log_error", "ci_high"]),
+        bb_scales_perm_p_max=float(scales.drop(index="raw")["perm_p"].max()),
+        nlu_n=nlu0.n, nlu_benchmarks=int(palm_ladders(found)["nlu 0-shot"].rows["task"].nunique()), nlu0_r2=nlu0.r2, nlu1_r2=palm["nlu 1-shot"].r2, nlufew_r2=palm["nlu few-shot"].r2, nlu0_ci_low=nlu0.ci_low, nlu0_ci_high=nlu0.ci_high,
+        palm_fits=len(palm), palm_spanning_zero=spanning_zero(palm),
+        palm_noise_tasks=palm_noise["n"], palm_noise_share1=palm_noise["noise_share1"], palm_noise_share2=palm_noise["noise_share2"],
+        palm_r_noise=palm_noise["r_noise"], palm_noise_r=palm_noise["r"], palm_r_corrected=palm_noise["r_corrected"],
+        mmlu_gain_pts=100 * h2h["mmlu"].mean_gain, mmlu_gain_low_pts=100 * h2h["mmlu"].gain_low, mmlu_gain_high_pts=100 * h2h["mmlu"].gain_high,
+        bench_gain_pts=100 * h2h["bigbench"].mean_gain, bench_gain_low_pts=100 * h2h["bigbench"].gain_low, bench_gain_high_pts=100 * h2h["bigbench"].gain_high,
+        bigg_sizes=len(bigg.sizes), bigg_smallest=size_label(bigg.sizes[0]), bigg_largest=size_label(bigg.sizes[-1]),
+        bigg_tasks=int(bigg.rows["task"].nunique()),
+        pythia_sizes=len(pythia.sizes), opt_sizes=len(harness["OPT"].sizes), bloom_sizes=len(harness["BLOOM"].sizes),
+        harness_tasks=int(pythia.rows["task"].nunique()), harness_mmlu=int(mmlu_rows["task"].nunique()),
+        harness_other=int(pythia.rows.loc[~is_mmlu(pythia.rows), "task"].nunique()),
+        n_ladders=everything.n_ladders, n_triples=everything.n_triples, negative=everything.negative,
+        sig_negative=everything.sig_negative, sig_positive=everything.sig_positive, expected_one_side=everything.expected_one_side,
+        median_r=everything.median_r, median_low=everything.median_low, median_high=everything.median_high,
+        naive_low=naive.median_low, naive_high=naive.median_high, min_r=naive.min_r, max_r=naive.max_r,
+        n_eff_triples=everything.n_eff_triples, n_eff_ladders=everything.n_eff_ladders,
+        bigg_moving_tasks=moving.n_tasks, bigg_moving_median=moving.median_r, bigg_moving_low=moving.median_low, bigg_moving_high=moving.median_high,
+        bigg_chance_tasks=at_chance.n_tasks, bigg_chance_median=at_chance.median_r, bigg_chance_low=at_chance.median_low, bigg_chance_high=at_chance.median_high,
+        mmlu_median=mmlu.median_r, mmlu_low=mmlu.median_low, mmlu_high=mmlu.median_high,
+        mmlu_mean_score_min=min(mean_scores), mmlu_mean_score_max=max(mean_scores),
+        other_median=other.median_r, other_low=other.median_low, other_high=other.median_high,
+        other_mean=other.mean_r, other_mean_low=other.mean_low, other_mean_high=other.mean_high, other_n_eff=other.n_eff_ladders,
+        other_sig_positive=other.sig_positive, other_expected=other.expected_one_side,
+        categories_median=categories.median_r, categories_low=categories.median_low, categories_high=categories.median_high,
+        fine_noise_share_min=float(shares.min()), fine_noise_share_max=float(shares.max()),
+        fine_r_noise=float(ceiling.loc[ceiling["family"] != "PaLM", "r_noise"].median()),
+        n_harness_ladders=len(fine_mmlu), chance_z=CHANCE_Z,
+    )

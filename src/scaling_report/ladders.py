@@ -29,6 +29,11 @@ class Ladder:
     rows: pd.DataFrame  # the long rows of this ladder
 
     @property
+    def identity(self) -> tuple:
+        """The ladder as a value: (family, benchmark, n_shots, metric); seeds are keyed by it."""
+        return (self.family, self.benchmark, self.n_shots, self.metric)
+
+    @property
     def key(self) -> dict:
         return {"family": self.family, "benchmark": self.benchmark, "n_shots": self.n_shots, "metric": self.metric}
 
@@ -106,6 +111,39 @@ def size_label(n_params: float) -> str:
     return f"{n_params:g}"
 
 
+def fit_triples(
+    wide: pd.DataFrame, triples: list[tuple[int, float, float, float]], n_boot: int = stats.N_BOOT, identity=None
+) -> list[dict]:
+    """The gain fit of every triple of one tasks x sizes matrix, in one vectorised `stats.fit`.
+
+    Each triple uses the tasks scored at its three sizes. The bootstrap intervals (`boot_low`,
+    `boot_high`; NaN when `n_boot = 0`) resample the matrix's tasks once for all triples,
+    seeded by `identity` (the ladder and transform), so they do not depend on list order.
+    """
+    if not triples:
+        return []
+    values = wide.to_numpy(dtype=float)
+    column = {size: j for j, size in enumerate(wide.columns)}
+    g1 = np.stack([values[:, column[s2]] - values[:, column[s1]] for _, s1, s2, _ in triples])
+    g2 = np.stack([values[:, column[s3]] - values[:, column[s2]] for _, _, s2, s3 in triples])
+    # A task missing one of the three sizes drops out of that triple only.
+    missing = ~(np.isfinite(g1) & np.isfinite(g2))
+    g1, g2 = np.where(missing, np.nan, g1), np.where(missing, np.nan, g2)
+    fits = stats.fit(g1, g2)
+    if n_boot > 0:
+        draws = stats.joint_draws(g1, g2, n_boot, ("triples", identity))
+        enough = np.isfinite(draws).sum(axis=1) >= n_boot / 2
+        low, high = stats.percentile_interval(draws, axis=1)
+        boot_low, boot_high = np.where(enough & np.isfinite(fits["r"]), low, np.nan), np.where(enough & np.isfinite(fits["r"]), high, np.nan)
+    else:
+        boot_low = boot_high = np.full(len(triples), np.nan)
+    out = []
+    for i in range(len(triples)):
+        row = {key: np.asarray(fits[key][i]).item() for key in stats.FIT_COLUMNS}
+        out.append(row | {"boot_low": float(boot_low[i]), "boot_high": float(boot_high[i])})
+    return out
+
+
 def ladder_table(
     ladders: list[Ladder],
     transform_names: tuple[str, ...] = ("raw",),
@@ -125,7 +163,9 @@ def ladder_table(
                 wide = ladder.matrix(name)
             except transforms.MissingChanceError as error:
                 note = str(error)
-            for k, s1, s2, s3 in ladder.triples(spacings):
+            triples = ladder.triples(spacings)
+            fits = [] if note else fit_triples(wide, triples, n_boot, (ladder.identity, name))
+            for i, (k, s1, s2, s3) in enumerate(triples):
                 base = ladder.key | {
                     "ladder": ladder.name,
                     "k": k,
@@ -138,9 +178,51 @@ def ladder_table(
                 if note:
                     records.append(base | dict.fromkeys(stats.REGRESSION_COLUMNS, np.nan) | {"n": 0, "note": note})
                     continue
-                fit = stats.regress(ladder.gains((s1, s2, s3), name, wide), n_boot=n_boot)
-                records.append(base | fit | {"note": ""})
+                records.append(base | fits[i] | {"note": ""})
     table = pd.DataFrame.from_records(records)
     if not table.empty:
         table["n"] = table["n"].astype(int)
     return table
+
+
+def restrict(ladder: Ladder, keep) -> Ladder:
+    """The ladder with only the rows for which `keep(rows) -> bool Series` is true."""
+    rows = ladder.rows[keep(ladder.rows)].reset_index(drop=True)
+    return Ladder(ladder.family, ladder.benchmark, ladder.n_shots, ladder.metric, rows)
+
+
+def stacked_gains(
+    ladder_list: list[Ladder], transform: str = "raw", spacings: tuple[int, ...] | None = (1,), matrix=None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Every triple of every ladder as one row over the union of their tasks.
+
+    Returns (rows, gain1, gain2): `rows` describes each triple (ladder, identity, sizes); the
+    gain arrays are (triples, tasks) with one column per (benchmark, task, subtask, metric) in
+    any ladder and NaN where a triple lacks the task. A task shared by two ladders (the harness
+    tasks of Pythia, OPT and BLOOM) is one column, so `stats.joint_draws` resamples it once for
+    all of them. `matrix(ladder)` replaces `ladder.matrix(transform)` (e.g. a transform that
+    drops tasks without a chance level).
+    """
+    records, columns, g1_parts, g2_parts = [], {}, [], []
+    matrices = []
+    for ladder in ladder_list:
+        wide = ladder.matrix(transform) if matrix is None else matrix(ladder)
+        keys = [(ladder.benchmark, *index) for index in wide.index]
+        for key in keys:
+            columns.setdefault(key, len(columns))
+        matrices.append((ladder, wide, [columns[key] for key in keys]))
+    for ladder, wide, where in matrices:
+        values = wide.to_numpy(dtype=float)
+        column = {size: j for j, size in enumerate(wide.columns)}
+        for k, s1, s2, s3 in ladder.triples(spacings):
+            g1, g2 = np.full(len(columns), np.nan), np.full(len(columns), np.nan)
+            g1[where] = values[:, column[s2]] - values[:, column[s1]]
+            g2[where] = values[:, column[s3]] - values[:, column[s2]]
+            g1_parts.append(g1)
+            g2_parts.append(g2)
+            records.append(
+                {"ladder": ladder.name, "identity": ladder.identity, "family": ladder.family, "k": k, "s1": s1, "s2": s2, "s3": s3, "triple": " → ".join(size_label(s) for s in (s1, s2, s3))}
+            )
+    if not records:
+        return pd.DataFrame(), np.empty((0, len(columns))), np.empty((0, len(columns)))
+    return pd.DataFrame.from_records(records), np.stack(g1_parts), np.stack(g2_parts)

@@ -20,13 +20,13 @@ start to predict each other. This module computes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from . import data, fmt, ladders, rng, stats, transforms
+from . import data, fmt, ladders, stats, transforms
 from .ladders import Ladder
 
 # Variants of the thread's reruns that are not package transforms.
@@ -43,7 +43,6 @@ POST_MMLU_FLOOR = 0.14
 POST_NLU_RANGE = (0.13, 0.95)
 MIN_RESIDUAL_DF = 10  # last-step regressions need n_tasks - n_predictors - 1 >= this
 MMLU_PREFIX = "mmlu_"
-SEED_OFFSET = 200  # chapter 2's random streams start here
 
 
 # --------------------------------------------------------------------------------------------
@@ -54,6 +53,15 @@ SEED_OFFSET = 200  # chapter 2's random streams start here
 def chapter_ladders(frame: pd.DataFrame | None = None) -> list[Ladder]:
     """Every bounded-metric ladder with three or more sizes (the book's standard set)."""
     return ladders.find_ladders(data.load_all() if frame is None else frame)
+
+
+def evidence_ladders(frame: pd.DataFrame | None = None) -> list[Ladder]:
+    """The ladders Chapter 2 counts: each family and setting once, with its primary metric.
+
+    The harness families are also scored with acc_norm: the same tasks and models, so counting
+    both would count the same evidence twice.
+    """
+    return [ladder for ladder in chapter_ladders(frame) if ladder.metric != "acc_norm"]
 
 
 def task_label(index: tuple) -> str:
@@ -143,69 +151,9 @@ def transformed(ladder: Ladder, name: str, raw: pd.DataFrame | None = None, chan
 # --------------------------------------------------------------------------------------------
 
 
-def bootstrap_many(x: np.ndarray, y: np.ndarray, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL, seed_offset: int = SEED_OFFSET) -> np.ndarray:
-    """`stats.bootstrap_r` for many (x, y) rows over the same tasks at once: rows x 2 intervals.
-
-    x, y: (rows, tasks) without missing values. Uses the same seeded task draws as
-    `stats.bootstrap_r`, so each row's interval equals what that function returns for it.
-    """
-    rows, n = x.shape
-    if n < 4 or n_boot <= 0:
-        return np.full((rows, 2), np.nan)
-    index = rng(seed_offset).integers(0, n, size=(n_boot, n))
-    draws = stats.pearson_rows(x[:, index], y[:, index])  # (rows, n_boot)
-    tail = (1 - level) / 2
-    out = np.full((rows, 2), np.nan)
-    for i in range(rows):
-        finite = draws[i][np.isfinite(draws[i])]
-        if len(finite) >= n_boot / 2:
-            out[i] = np.quantile(finite, tail), np.quantile(finite, 1 - tail)
-    return out
-
-
-def fit_gains(gain1, gain2, n_boot: int = stats.N_BOOT, seed_offset: int = SEED_OFFSET, boot: tuple[float, float] | None = None) -> dict:
-    """OLS of gain2 on gain1 with the same keys and values as `stats.regress` (no formula parsing).
-
-    r and the slope's p-value are the closed forms of one-predictor OLS; the intervals are
-    `stats.fisher_ci` and `stats.bootstrap_r` (or `boot`, an interval computed by `bootstrap_many`);
-    `n_boot = 0` skips the bootstrap (its columns are NaN).
-    """
-    x = np.asarray(gain1, dtype=float)
-    y = np.asarray(gain2, dtype=float)
-    keep = np.isfinite(x) & np.isfinite(y)
-    x, y = x[keep], y[keep]
-    n = len(x)
-    empty = dict.fromkeys(stats.REGRESSION_COLUMNS, np.nan) | {"n": n}
-    if n < 3 or np.std(x) == 0 or np.std(y) == 0:
-        return empty
-    xc, yc = x - x.mean(), y - y.mean()
-    sxx, syy, sxy = float(xc @ xc), float(yc @ yc), float(xc @ yc)
-    r = float(np.clip(sxy / np.sqrt(sxx * syy), -1, 1))
-    slope = sxy / sxx
-    if abs(r) < 1:
-        t = r * np.sqrt((n - 2) / (1 - r * r))
-        p = float(2 * sps.t.sf(abs(t), n - 2))
-    else:
-        p = 0.0
-    ci_low, ci_high = stats.fisher_ci(r, n)
-    if boot is not None:
-        boot_low, boot_high = boot
-    elif n_boot > 0:
-        boot_low, boot_high = stats.bootstrap_r(x, y, n_boot, seed_offset=seed_offset)
-    else:
-        boot_low, boot_high = np.nan, np.nan
-    return {
-        "n": n,
-        "slope": float(slope),
-        "intercept": float(y.mean() - slope * x.mean()),
-        "r": r,
-        "r2": r * r,
-        "p": p,
-        "ci_low": ci_low,
-        "ci_high": ci_high,
-        "boot_low": boot_low,
-        "boot_high": boot_high,
-    }
+def fit_gains(gain1, gain2, n_boot: int = stats.N_BOOT, identity=None) -> dict:
+    """`stats.regress` on two gain vectors: the fit, and a task bootstrap seeded by `identity`."""
+    return stats.regress(pd.DataFrame({"gain1": gain1, "gain2": gain2}), n_boot=n_boot, identity=identity)
 
 
 def gain_table(
@@ -227,17 +175,8 @@ def gain_table(
         triples = ladder.triples(spacings)
         for name in transform_names:
             wide, dropped = transformed(ladder, name, raw, chance)
-            values = wide.to_numpy(dtype=float)
-            col = {size: j for j, size in enumerate(wide.columns)}
-            g1 = np.stack([values[:, col[s2]] - values[:, col[s1]] for _, s1, s2, _ in triples]) if triples else None
-            g2 = np.stack([values[:, col[s3]] - values[:, col[s2]] for _, _, s2, s3 in triples]) if triples else None
-            boots = None
-            if triples and not np.isnan(values).any():
-                # Complete matrix: every triple uses the same tasks, so bootstrap them together.
-                boots = bootstrap_many(g1, g2, n_boot)
-            for i, (k, s1, s2, s3) in enumerate(triples):
-                boot = None if boots is None else (float(boots[i, 0]), float(boots[i, 1]))
-                fit = fit_gains(g1[i], g2[i], n_boot, boot=boot)
+            fits = ladders.fit_triples(wide, triples, n_boot, (ladder.identity, name))
+            for (k, s1, s2, s3), fit in zip(triples, fits):
                 records.append(
                     ladder.key
                     | {
@@ -257,7 +196,9 @@ def gain_table(
     table = pd.DataFrame.from_records(records)
     if not table.empty:
         table["n"] = table["n"].astype(int)
-        table["significant"] = (table["ci_low"] > 0) | (table["ci_high"] < 0)
+        # A degenerate fit (one task carries the fit, e.g. every other task clipped to the
+        # floor) is flagged and never counted as significant.
+        table["significant"] = ((table["ci_low"] > 0) | (table["ci_high"] < 0)) & ~table["degenerate"].astype(bool)
     return table
 
 
@@ -298,6 +239,8 @@ def display_gain_table(table: pd.DataFrame) -> pd.DataFrame:
             cell = fmt.estimate(fit["r"], fit["ci_low"], fit["ci_high"])
             if int(fit["n"]) != n_raw:
                 cell += f" (n = {int(fit['n'])})"
+            if bool(fit.get("degenerate", False)):
+                cell += " (degenerate)"
             row[transforms.LABELS[name]] = cell
         rows.append(row)
     return pd.DataFrame(rows)
@@ -337,6 +280,8 @@ def transform_effects(table: pd.DataFrame, reference: str = "raw") -> pd.DataFra
                 "positive": int((both["r_new"] > 0).sum()),
                 "sig_negative": int((both["significant_new"].astype(bool) & (both["r_new"] < 0)).sum()),
                 "sig_positive": int((both["significant_new"].astype(bool) & (both["r_new"] > 0)).sum()),
+                "degenerate": int(both["degenerate_new"].astype(bool).sum()),
+                "expected_one_side": stats.expected_under_null(len(both), two_sided=False),
                 "median_r": float(both["r_new"].median()) if len(both) else np.nan,
                 "median_change": float((both["r_new"] - both["r_ref"]).median()) if len(both) else np.nan,
                 "sign_flips": int(flip.sum()),
@@ -350,6 +295,34 @@ def transform_effects(table: pd.DataFrame, reference: str = "raw") -> pd.DataFra
     return pd.DataFrame(records)
 
 
+def median_intervals(ladder_list: list[Ladder], transform_names: tuple[str, ...] = transforms.TRANSFORMS, n_boot: int = stats.N_BOOT) -> pd.DataFrame:
+    """Per transform: the median r over every consecutive triple with a joint task bootstrap
+    interval (each task resampled once for every ladder that holds it) and the effective numbers
+    of independent triples and ladders. Degenerate fits are left out of the median."""
+    records = []
+    pivots = {ladder.name: raw_and_chance(ladder) for ladder in ladder_list}  # one pivot per ladder
+    for name in transform_names:
+        rows, g1, g2 = ladders.stacked_gains(ladder_list, name, (1,), matrix=lambda ladder, name=name: transformed(ladder, name, *pivots[ladder.name])[0])
+        fits = stats.fit(g1, g2)
+        usable = np.isfinite(fits["r"]) & ~fits["degenerate"]
+        draws = stats.joint_draws(g1[usable], g2[usable], n_boot, ("median_r", name, tuple(l.identity for l in ladder_list)))
+        with np.errstate(invalid="ignore"):
+            low, high = stats.percentile_interval(np.nanmedian(draws, axis=0))
+        names = rows.loc[usable, "ladder"].to_numpy()
+        by_ladder = np.stack([stats.finite_mean(draws[names == ladder]) for ladder in pd.unique(names)])
+        records.append(
+            {
+                "transform": name,
+                "median_r_all": float(np.median(fits["r"][usable])),
+                "median_low": low,
+                "median_high": high,
+                "n_eff_triples": stats.effective_number(draws),
+                "n_eff_ladders": stats.effective_number(by_ladder),
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
 def display_effects(effects: pd.DataFrame) -> pd.DataFrame:
     """Readable version of `transform_effects`."""
     out = pd.DataFrame(
@@ -359,7 +332,10 @@ def display_effects(effects: pd.DataFrame) -> pd.DataFrame:
             "r < 0": effects["negative"],
             "Sig. < 0": effects["sig_negative"],
             "Sig. > 0": effects["sig_positive"],
-            "Median r": effects["median_r"].map(fmt.num),
+            "Expected per sign, no signal": effects["expected_one_side"].map(lambda v: fmt.num(v, 1)),
+            "Degenerate (not counted)": effects["degenerate"],
+            "Median r [95% CI]": [fmt.estimate(*v) for v in effects[["median_r_all", "median_low", "median_high"]].to_numpy()],
+            "Effective ladders": effects["n_eff_ladders"].map(lambda v: fmt.num(v, 1)),
             "Sign flips": effects["sign_flips"],
             "Became sig.": effects["gained_significance"],
             "Lost sig.": effects["lost_significance"],
@@ -429,7 +405,7 @@ def rerun_table(chosen: list[RerunLadder], variants: tuple[str, ...] = RERUN_VAR
         for name in variants:
             wide, dropped = transformed(item.ladder, name)
             three = wide[[s1, s2, s3]].dropna()
-            fit = fit_gains(three[s2] - three[s1], three[s3] - three[s2], n_boot)
+            fit = fit_gains(three[s2] - three[s1], three[s3] - three[s2], n_boot, identity=("rerun", item.label, name))
             detail = ""
             if name == LOWEST_FLOOR:
                 detail = f"floor {lowest_floor(item.ladder):.3f}"
@@ -453,7 +429,7 @@ def rerun_table(chosen: list[RerunLadder], variants: tuple[str, ...] = RERUN_VAR
             )
     table = pd.DataFrame.from_records(records)
     table["n"] = table["n"].astype(int)
-    table["significant"] = (table["ci_low"] > 0) | (table["ci_high"] < 0)
+    table["significant"] = ((table["ci_low"] > 0) | (table["ci_high"] < 0)) & ~table["degenerate"].astype(bool)
     return table
 
 
@@ -562,7 +538,7 @@ def loo_r_squared(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def last_step(
-    ladder: Ladder, transform: str = "raw", n_boot: int = stats.N_BOOT, level: float = stats.LEVEL, seed_offset: int = SEED_OFFSET + 1
+    ladder: Ladder, transform: str = "raw", n_boot: int = stats.N_BOOT, level: float = stats.LEVEL
 ) -> dict:
     """Variance of the last gain (largest minus second-largest) explained by the smaller models.
 
@@ -571,7 +547,9 @@ def last_step(
     both, predicting the largest model's score and predicting its gain leave the same residuals;
     R² is reported on the gain's variance (the scale of the thread's "8% vs 7%"). Intervals are
     percentile bootstraps over tasks; `loo_*` is the leave-one-out R², which does not reward
-    overfitting with many predictors.
+    overfitting with many predictors. The in-sample difference of the two R² is >= 0 by
+    construction, so the comparison that can fail is `loo_diff` (leave-one-out R², all minus
+    second-largest) and the nested F test (`f`, `f_p`).
     """
     wide, dropped = transformed(ladder, transform)
     wide = wide.dropna()
@@ -594,7 +572,7 @@ def last_step(
         return base | {"note": f"too few tasks ({n}) for {n_pred} predictors"}
     r2_all = float(r_squared(smaller, gain))
     r2_second = float(r_squared(second, gain))
-    index = rng(seed_offset).integers(0, n, size=(n_boot, n))
+    index = stats.task_indices(n, n_boot, ("last_step", ladder.identity, transform))
     boot_all = r_squared(smaller[index], gain[index])
     boot_second = r_squared(second[index], gain[index])
     ok = np.isfinite(boot_all) & np.isfinite(boot_second)
@@ -614,6 +592,7 @@ def last_step(
         "r2_second_low": second_low,
         "r2_second_high": second_high,
         "loo_second": loo_r_squared(second, gain),
+        "loo_diff": loo_r_squared(smaller, gain) - loo_r_squared(second, gain),
         "diff": r2_all - r2_second,
         "diff_low": diff_low,
         "diff_high": diff_high,
@@ -655,9 +634,9 @@ def display_last_step(table: pd.DataFrame) -> pd.DataFrame:
             "Predictors": ok["n_predictors"].astype(int),
             "R², all smaller [95% CI]": [fmt.estimate(*v) for v in ok[["r2_all", "r2_all_low", "r2_all_high"]].to_numpy()],
             "R², second-largest [95% CI]": [fmt.estimate(*v) for v in ok[["r2_second", "r2_second_low", "r2_second_high"]].to_numpy()],
-            "Difference [95% CI]": [fmt.estimate(*v) for v in ok[["diff", "diff_low", "diff_high"]].to_numpy()],
             "Leave-one-out R², all": ok["loo_all"].map(fmt.num),
             "Leave-one-out R², second": ok["loo_second"].map(fmt.num),
+            "Nested F test p": ok["f_p"].map(lambda v: fmt.num(v, 3)),
         }
     ).reset_index(drop=True)
 
@@ -807,11 +786,11 @@ def _facts(table: pd.DataFrame, ranges: pd.DataFrame, last: pd.DataFrame, chosen
 def chapter_results(frame: pd.DataFrame | None = None, n_boot: int = stats.N_BOOT, table_boot: int = 0) -> ChapterResults:
     """Every number of chapter 2, from the shipped data (or `frame`, in the long schema)."""
     frame = data.load_all() if frame is None else frame
-    ladder_list = chapter_ladders(frame)
+    ladder_list = evidence_ladders(frame)
     # The chapter's tables and counts use Fisher intervals; the 585 bootstraps of the gain table
     # would double the chapter's run time for columns it never shows (pass table_boot to get them).
     table = gain_table(ladder_list, transforms.TRANSFORMS, (1,), table_boot)
-    effects = transform_effects(table)
+    effects = transform_effects(table).merge(median_intervals(ladder_list, transforms.TRANSFORMS, n_boot), on="transform", how="left")
     chosen = rerun_ladders(ladder_list)
     reruns = rerun_table(chosen, RERUN_VARIANTS, n_boot)
     ranges = nlu_ranges(frame[frame["source_id"] == "palm_nlu"])
@@ -829,3 +808,134 @@ def chapter_results(frame: pd.DataFrame | None = None, n_boot: int = stats.N_BOO
         family = LADDER_KEYS[key][0]
         rerun_names[key + "_mmlu"] = f"{family} · MMLU subjects · 0-shot · accuracy"
     return ChapterResults(table, effects, reruns, ranges, last, last_logit, floor, names, rerun_names, facts)
+
+
+# --------------------------------------------------------------------------------------------
+# PaLM on every sensible scale, with robust companions of r
+# --------------------------------------------------------------------------------------------
+
+PALM_SCALES = ("raw", "logit", "range_logit", "log_error")
+
+
+def palm_robust(res: ChapterResults, ladder_list: list[Ladder] | None = None, n_boot: int = stats.N_BOOT) -> pd.DataFrame:
+    """The post's PaLM triples under the raw score and the three scales the thread proposed
+    that need no chance level: r, Fisher and bootstrap CIs, permutation p, Spearman, leave-one-out."""
+    from . import empirical  # the robust fit lives with Chapter 1's PaLM regressions
+
+    ladder_list = evidence_ladders() if ladder_list is None else ladder_list
+    by_name = {ladder.name: ladder for ladder in ladder_list}
+    keys = ("palm_bbl", "palm_nlu_0", "palm_nlu_1", "palm_nlu_few")
+    frames = [empirical.robust_fits(by_name[res.names[key]], PALM_SCALES, n_boot).assign(key=key) for key in keys if key in res.names]
+    return pd.concat(frames, ignore_index=True)
+
+
+def display_palm_robust(table: pd.DataFrame) -> pd.DataFrame:
+    """Readable version of `palm_robust`."""
+    return pd.DataFrame(
+        {
+            "Ladder": table["ladder"].map(short_ladder),
+            "Scale": table["transform"].map(transforms.LABELS),
+            "Tasks": table["n"].astype(int),
+            "r [Fisher 95% CI]": [fmt.estimate(*v) for v in table[["r", "ci_low", "ci_high"]].to_numpy()],
+            "Bootstrap 95% CI": [fmt.ci(*v) for v in table[["boot_low", "boot_high"]].to_numpy()],
+            "Permutation p": table["perm_p"].map(lambda v: fmt.num(v, 3)),
+            "Spearman": table["spearman"].map(fmt.num),
+            "Leave-one-out r": [fmt.ci(*v) for v in table[["loo_min", "loo_max"]].to_numpy()],
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Every number the chapter prints, as attributes
+# --------------------------------------------------------------------------------------------
+
+
+def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
+    fx = res.facts
+    effect = {name: res.effect(name) for name in transforms.TRANSFORMS}
+    raw, lgt, flo, rng_, lerr = (effect[name] for name in ("raw", "logit", "floor_logit", "range_logit", "log_error"))
+    few = res.ranges.set_index("setting").loc["few-shot"]
+    zero = res.ranges.set_index("setting").loc["0-shot"]
+    lev_err, lev_raw = fx["leverage_log_error"], fx["leverage_raw"]
+    ok = res.estimable_last()
+    values = {
+        key: fx[key]
+        for key in (
+            "n_ladders", "n_families", "n_triples", "raw_negative", "raw_sig_negative", "raw_sig_positive", "floor_dropped_ladder_count",
+            "log_error_sig_positive_pythia_small", "log_error_sig_positive_inverse", "mmlu_lowest_min", "mmlu_lowest_max",
+            "last_estimable", "last_skipped", "last_skipped_inverse", "last_loo_all_better", "last_loo_all_positive",
+            "last_coef_second_negative", "last_coef_second_median", "last_coef_smaller_median",
+        )
+    }
+    values |= {
+        "n_acc_norm": len([l for l in chapter_ladders() if l.metric == "acc_norm"]),
+        "expected_one_side": float(raw["expected_one_side"]),
+        "expected_both": stats.expected_under_null(int(raw["triples"])),
+        "range_equals_logit": len(fx["range_equals_logit"]),
+        "logit_flips": int(lgt["sign_flips"]),
+        "logit_sig_changes": int(lgt["gained_significance"] + lgt["lost_significance"]),
+        # Medians over the non-degenerate fits, the ones the bootstrap intervals describe.
+        "logit_median": float(lgt["median_r_all"]), "raw_median": float(raw["median_r_all"]), "range_median": float(rng_["median_r_all"]),
+        "floor_median": float(flo["median_r_all"]), "floor_sig_negative": int(flo["sig_negative"]), "floor_extra_sig_negative": int(flo["sig_negative"] - raw["sig_negative"]),
+        "floor_degenerate": int(flo["degenerate"]), "n_degenerate": int(res.table["degenerate"].astype(bool).sum()),
+        "floor_flips": int(flo["sign_flips"]), "range_flips": int(rng_["sign_flips"]), "logit_ladders_changed": int(lgt["ladders_with_change"]),
+        "range_ladders_changed": int(rng_["ladders_with_change"]),
+        "bigg_at_chance": fx["share_at_or_below_chance"][res.names["bigg"]], "pythia_at_chance": fx["share_at_or_below_chance"][res.names["pythia_0"]],
+        **{f"{name}_median_ci": fmt.ci(effect[name]["median_low"], effect[name]["median_high"]) for name in transforms.TRANSFORMS},
+        "raw_n_eff_ladders": float(raw["n_eff_ladders"]),
+        "lerr_median": float(lerr["median_r_all"]), "lerr_sig_positive": int(lerr["sig_positive"]), "lerr_flips": int(lerr["sign_flips"]),
+        "lev_top": lev_err["top"], "lev_task1": lev_err["tasks"][0], "lev_task2": lev_err["tasks"][1], "lev_err_share": lev_err["share"],
+        "lev_raw_share": lev_raw["share"], "lev_r": lev_err["r_text"], "lev_r_without": lev_err["r_without_text"],
+        "chinchilla_lowest": res.chinchilla_floor["lowest"], "chinchilla_lowest_model": res.chinchilla_floor["model"],
+        "few_low": float(few["low"]), "few_high": float(few["high"]), "zero_low": float(zero["low"]), "zero_high": float(zero["high"]),
+        "nlu_scores": int(res.rerun("palm_nlu_few", "raw")["n"]) * 3,
+        "bbl_tasks": int(res.rerun("palm_bbl", "raw")["n"]), "nlu_tasks": int(res.rerun("palm_nlu_0", "raw")["n"]),
+        "nlu_few_floor_n": int(res.rerun("palm_nlu_few", "floor_logit")["n"]), "nlu_0_floor_n": int(res.rerun("palm_nlu_0", "floor_logit")["n"]),
+        "mmlu_subjects": int(res.rerun("pythia_0_mmlu", "raw")["n"]),
+        "max_predictors": int(ok["n_predictors"].max()),
+        "min_residual_df": MIN_RESIDUAL_DF,
+        "last_f_significant": int((ok["f_p"] < 0.05).sum()),
+        "last_f_expected": stats.expected_under_null(len(ok)),
+        "last_loo_diff_positive": int((ok["loo_diff"] > 0).sum()),
+        "bigg_loo_all": float(res.last_row("bigg")["loo_all"]), "pythia_loo_all": float(res.last_row("pythia_0")["loo_all"]),
+        "bbl_loo_all": float(res.last_row("palm_bbl")["loo_all"]),
+        "nlu_few_slope_second": float(res.last_row("palm_nlu_few")["slope_second"]),
+    }
+    for key in ("palm_bbl", "palm_nlu_0", "palm_nlu_1", "palm_nlu_few", "bigg", "pythia_0_mmlu", "opt_mmlu", "bloom_mmlu"):
+        for variant in RERUN_VARIANTS:
+            try:
+                values[f"{key}_{variant}"] = res.rerun_r(key, variant)
+            except KeyError:
+                continue
+    for key in ("bigg", "pythia_0", "palm_nlu_few", "palm_bbl"):
+        for which in ("all", "second"):
+            values[f"r2_{key}_{which}"] = res.r2(key, which)
+    for key, group in robust.groupby("key"):
+        for _, row in group.iterrows():
+            stem = f"{key}_{row['transform']}"
+            values[f"{stem}_perm_p"] = float(row["perm_p"])
+            values[f"{stem}_spearman"] = float(row["spearman"])
+            values[f"{stem}_loo_min"] = float(row["loo_min"])
+            values[f"{stem}_boot"] = fmt.ci(row["boot_low"], row["boot_high"])
+    bbl = robust[(robust["key"] == "palm_bbl") & (robust["transform"] != "raw")]
+    values |= {
+        "bbl_spearman_min": float(bbl["spearman"].min()), "bbl_spearman_max": float(bbl["spearman"].max()),
+        "bbl_loo_min_min": float(bbl["loo_min"].min()), "bbl_loo_min_max": float(bbl["loo_min"].max()),
+        "bbl_perm_p_max": float(bbl["perm_p"].max()),
+    }
+    table = res.table
+    lerr_sig = table[(table["transform"] == "log_error") & table["significant"] & (table["r"] > 0)]
+    values["log_error_sig_positive_palm"] = int((lerr_sig["family"] == "PaLM").sum())
+    anthropic = table[(table["family"] == "Anthropic LM") & (table["transform"] == "floor_logit") & table["degenerate"].astype(bool)]
+    values["degenerate_example"] = f"Anthropic LM {anthropic.iloc[0]['triple']}" if len(anthropic) else "none"
+    values["degenerate_example_r"] = float(anthropic.iloc[0]["r"]) if len(anthropic) else np.nan
+    return values
+
+
+def chapter_facts(res: ChapterResults | None = None, n_boot: int = stats.N_BOOT) -> tuple[ChapterResults, object]:
+    """(results, facts): every number Chapter 2 prints, as attributes of a frozen dataclass."""
+    res = chapter_results(n_boot=n_boot) if res is None else res
+    robust = palm_robust(res, n_boot=n_boot)
+    values = _values(res, robust)
+    facts_type = make_dataclass("Facts", [(name, type(value)) for name, value in values.items()], frozen=True)
+    return res, facts_type(**values)
