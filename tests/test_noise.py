@@ -311,3 +311,23 @@ class TestChapterFacts:
         regimes = chapter.regimes.set_index("ladder")
         assert chapter.facts.regime_all_diff_positive == bool((regimes["r_above"] > regimes["r_near"]).all())
         assert -0.6 < chapter.facts.regime_near_min <= chapter.facts.regime_near_max < -0.3
+
+
+class TestPooledRegime:
+    def test_ladders_sharing_tasks_are_resampled_together(self):
+        # Two ladders that score the same tasks: the pooled interval comes from one draw of tasks,
+        # so pooling a ladder with an exact copy of itself reproduces that ladder's own difference.
+        generator = np.random.default_rng(24)
+        scores = np.clip(0.25 + np.abs(generator.normal(0, 0.08, size=(60, 1))) + generator.normal(0, 0.02, size=(60, 6)).cumsum(axis=1), 0, 1)
+        a = ladder_from(scores)
+        pooled = noise.pooled_regime_difference([a, a], n_boot=200)
+        single = noise.regime_correlations(a, n_boot=200, boot_index=None)
+        assert pooled["diff"] == pytest.approx(single["diff"])
+        assert pooled["n_ladders"] == 2 and pooled["n_tasks"] == 60
+
+    def test_refuses_different_task_sets(self):
+        generator = np.random.default_rng(25)
+        a = ladder_from(generator.uniform(0.3, 0.6, size=(20, 5)))
+        b = ladder_from(generator.uniform(0.3, 0.6, size=(21, 5)))
+        with pytest.raises(ValueError, match="one task set"):
+            noise.pooled_regime_difference([a, b], n_boot=10)

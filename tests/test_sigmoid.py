@@ -550,3 +550,63 @@ class TestPlateau:
         assert out["low"][-1] == pytest.approx(centre - half) and out["high"][-1] == pytest.approx(centre + half)
         with pytest.raises(ValueError, match="no scores"):
             S.plateau_check(frame, task="missing")
+
+
+@pytest.fixture(scope="module")
+def chapter4():
+    return S.chapter_results()
+
+
+def _numpy_sigmoid_r(spacing: float, k: float, noise: float, n: int, seed: int, x0_sd: float = np.log(10.0), reshape: int | None = None):
+    """Independent simulation of the three-size sigmoid model with plain numpy."""
+    gen = np.random.default_rng(seed)
+    x = np.log(spacing) * np.array([-1.0, 0.0, 1.0])
+    x0 = x0_sd * gen.standard_normal(n)
+    y = 1 / (1 + np.exp(-k * (x[None, :] - x0[:, None]))) + noise * gen.standard_normal((n, 3))
+    g1, g2 = y[:, 1] - y[:, 0], y[:, 2] - y[:, 1]
+    if reshape is None:
+        return np.corrcoef(g1, g2)[0, 1]
+    g1, g2 = g1.reshape(-1, reshape), g2.reshape(-1, reshape)
+    g1, g2 = g1 - g1.mean(axis=1, keepdims=True), g2 - g2.mean(axis=1, keepdims=True)
+    return (g1 * g2).sum(axis=1) / np.sqrt((g1**2).sum(axis=1) * (g2**2).sum(axis=1))
+
+
+class TestChapterFourFacts:
+    """The conclusions of chapter 4, recomputed independently."""
+
+    def test_reference_population_near_zero_at_x8(self, chapter4):
+        r = _numpy_sigmoid_r(8.0, 1.0, 0.02, 400_000, 1)
+        assert chapter4.facts.ref_r_d3 == pytest.approx(r, abs=0.05)  # the grid pools 4,800 tasks per cell
+
+    def test_fitted_population_at_x8(self, chapter4):
+        fits = chapter4.fits
+        k = float(np.median(fits.loc[fits["status"].str.startswith("rising"), "k"]))
+        noise = float(np.median(fits["rmse"] * np.sqrt(fits["n"] / (fits["n"] - 2)) / (fits["ceiling"] - fits["chance"])))
+        assert chapter4.facts.fitted_noise == pytest.approx(noise)
+        assert chapter4.facts.fitted_r_d3_fitted_noise == pytest.approx(_numpy_sigmoid_r(8.0, k, noise, 400_000, 2), abs=0.01)
+        assert chapter4.facts.fitted_r_d3_ref_noise == pytest.approx(_numpy_sigmoid_r(8.0, k, 0.02, 400_000, 3), abs=0.01)
+
+    def test_printed_band_by_an_independent_simulation(self, chapter4):
+        r = _numpy_sigmoid_r(8.0, 1.0, 0.02, 24 * 40_000, 4, reshape=24)
+        low, high = np.quantile(r, [0.025, 0.975])
+        assert chapter4.facts.ref_band_low == pytest.approx(low, abs=0.015)
+        assert chapter4.facts.ref_band_high == pytest.approx(high, abs=0.015)
+
+    def test_reproduction_counts(self, chapter4):
+        rep = chapter4.reproduction
+        inside = ((rep["sim_low"] <= rep["r"]) & (rep["r"] <= rep["sim_high"])).sum()
+        assert chapter4.facts.inside == inside and chapter4.facts.triples == len(rep)
+
+    def test_logit_gains_recomputed(self, chapter4):
+        # One triple of the logit-scale test, recomputed from the data and the hierarchical fit.
+        row = chapter4.logit_test.iloc[0]
+        ladder = next(l for l in chapter4.ladders if l.name == row["ladder"])
+        hier = chapter4.hierarchical[chapter4.hierarchical["ladder"] == row["ladder"]].set_index("task")
+        wide = ladder.matrix("raw").reset_index(level=["subtask", "task_metric"], drop=True)
+        scores = wide.loc[hier.index, list(row["triple"])].to_numpy(float)
+        c, h = hier["chance"].to_numpy()[:, None], hier["ceiling"].to_numpy()[:, None]
+        ok = ((scores > c + S.LOGIT_MARGIN) & (scores < h - S.LOGIT_MARGIN)).all(axis=1) & hier["status"].str.startswith("rising").to_numpy()
+        q = (scores[ok] - c[ok]) / (h[ok] - c[ok])
+        z = np.log(q / (1 - q))
+        assert row["r"] == pytest.approx(np.corrcoef(z[:, 1] - z[:, 0], z[:, 2] - z[:, 1])[0, 1])
+        assert chapter4.facts.logit_sig_positive == int((chapter4.logit_test["ci_low"] > 0).sum())

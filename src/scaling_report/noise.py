@@ -651,14 +651,17 @@ def _regime_r(scores: np.ndarray, chance: np.ndarray, threshold: float) -> tuple
     return (np.stack(r_near, -1), np.stack(r_above, -1), np.stack(n_near, -1), np.stack(n_above, -1))
 
 
-def regime_correlations(ladder: Ladder, threshold: float = NEAR_CHANCE, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL) -> dict:
+def regime_correlations(ladder: Ladder, threshold: float = NEAR_CHANCE, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL,
+                        boot_index: np.ndarray | None = None) -> dict:
     """The thread's claim, tested by distance above chance rather than by size.
 
     At every consecutive triple, tasks whose mean score over the three sizes is within
     `threshold` of their chance level are 'near chance'; the rest 'above chance'. Returns the
     mean over triples of r within each regime, and above-minus-near, with percentile intervals
     from one bootstrap over tasks (the same tasks at every triple, so the dependence between
-    overlapping triples is kept).
+    overlapping triples is kept). `boot_index` (n_boot x tasks) resamples the same tasks as another
+    ladder with the same task set (see `pooled_regime_difference`); its draws are kept in
+    `diff_draws`.
     """
     scores, index, _ = score_matrix(ladder)
     chance = chance_levels(ladder, index)
@@ -666,7 +669,8 @@ def regime_correlations(ladder: Ladder, threshold: float = NEAR_CHANCE, n_boot: 
     scores, chance = scores[keep], chance[keep]
     t = len(scores)
     r_near, r_above, n_near, n_above = _regime_r(scores, chance, threshold)
-    boot_index = rng(ladder_seed(ladder.name, "regime")).integers(0, t, size=(n_boot, t))
+    if boot_index is None:
+        boot_index = rng(ladder_seed(ladder.name, "regime")).integers(0, t, size=(n_boot, t))
     rb_near, rb_above, _, _ = _regime_r(scores[boot_index], chance[boot_index], threshold)
     with np.errstate(invalid="ignore"):
         near_b, above_b = np.nanmean(rb_near, axis=-1), np.nanmean(rb_above, axis=-1)
@@ -678,7 +682,35 @@ def regime_correlations(ladder: Ladder, threshold: float = NEAR_CHANCE, n_boot: 
            "diff": float(np.nanmean((r_above - r_near)[both]))}
     for key, draws in (("r_near", near_b), ("r_above", above_b), ("diff", diff_b)):
         out[f"{key}_low"], out[f"{key}_high"] = stats.percentile_interval(draws, level)
+    out["diff_draws"] = diff_b
     return out
+
+
+def task_sets(ladder_list: list[Ladder]) -> dict[tuple, list[Ladder]]:
+    """Ladders grouped by the set of tasks they score (with complete scores): ladders in one group
+    share every task and are not independent evidence."""
+    groups: dict[tuple, list[Ladder]] = {}
+    for ladder in ladder_list:
+        _, index, _ = score_matrix(ladder)
+        groups.setdefault(tuple(index), []).append(ladder)
+    return groups
+
+
+def pooled_regime_difference(ladder_list: list[Ladder], threshold: float = NEAR_CHANCE, n_boot: int = stats.N_BOOT,
+                             level: float = stats.LEVEL) -> dict:
+    """Mean over ladders that share one task set of the above-minus-near difference, with one
+    bootstrap over the shared tasks (the same draw for every ladder), so that ladders scoring the
+    same tasks count as one sample of tasks, not several."""
+    sets = task_sets(ladder_list)
+    if len(sets) != 1:
+        raise ValueError(f"pooled_regime_difference needs ladders that share one task set, got {len(sets)}")
+    ((tasks, group),) = sets.items()
+    t = len(tasks)
+    index = rng(ladder_seed(" + ".join(sorted(l.name for l in group)), "pooled regime")).integers(0, t, size=(n_boot, t))
+    results = [regime_correlations(ladder, threshold, n_boot, level, boot_index=index) for ladder in group]
+    draws = np.mean([r["diff_draws"] for r in results], axis=0)
+    low, high = stats.percentile_interval(draws, level)
+    return {"n_ladders": len(group), "n_tasks": t, "diff": float(np.mean([r["diff"] for r in results])), "diff_low": low, "diff_high": high}
 
 
 def display_regimes(regimes: pd.DataFrame) -> pd.DataFrame:
@@ -815,6 +847,11 @@ class Facts:
     regime_all_diff_positive: bool
     regime_diff_positive: int
     regime_diff_sig: int
+    regime_expected_sig: float
+    regime_task_sets: int
+    families_task_sets: int
+    pooled_harness_ladders: int
+    pooled_harness_diff: str
     regime_near_min: float
     regime_near_max: float
     bigg_regime_near: str
@@ -964,7 +1001,9 @@ def build_facts(res: dict) -> Facts:
         pythia_trend=fmt.estimate(ps["trend_per_step"], ps["trend_low"], ps["trend_high"]),
         near_chance_points=100 * NEAR_CHANCE, thread_p_small=THREAD_P_SMALL_MODELS, thread_p_anova=THREAD_P_ANOVA_400M_7B, regime_ladders=len(regimes),
         regime_all_diff_positive=bool((regimes["diff"] > 0).all()), regime_diff_positive=int((regimes["diff"] > 0).sum()),
-        regime_diff_sig=int((regimes["diff_low"] > 0).sum()),
+        regime_diff_sig=int((regimes["diff_low"] > 0).sum()), regime_expected_sig=(1 - stats.LEVEL) / 2 * len(regimes),
+        regime_task_sets=int(res["regime_task_sets"]), families_task_sets=int(res["families_task_sets"]), pooled_harness_ladders=int(res["pooled_regime"]["n_ladders"]),
+        pooled_harness_diff=_ci_text(pd.Series(res["pooled_regime"]), "diff"),
         regime_near_min=float(regimes["r_near"].min()), regime_near_max=float(regimes["r_near"].max()),
         bigg_regime_near=_ci_text(br, "r_near"), bigg_regime_above=_ci_text(br, "r_above"), bigg_regime_diff=_ci_text(br, "diff"),
         pythia_regime_near=_ci_text(pr, "r_near"), pythia_regime_above=_ci_text(pr, "r_above"), pythia_regime_diff=_ci_text(pr, "diff"),
@@ -1007,6 +1046,7 @@ def chapter_results(frame: pd.DataFrame | None = None, n_boot: int = stats.N_BOO
     res["naive_capped"] = naive_noise_check(bigg, BIGBENCH_SUBSAMPLE, n_boot)
     chosen = noise_ladders(ladder_list)
     res["families"] = family_table(chosen, n_boot)
+    res["families_task_sets"] = len(task_sets(chosen))
     res["halves"] = pd.concat([stationarity(ladder, n_boot) for ladder in chosen if len(ladder.sizes) - 1 >= 2 * MIN_GAINS], ignore_index=True)
     lag_frames = [lag_profile(ladder, None, n_boot) for ladder in chosen if len(ladder.sizes) - 1 >= 4]
     lags = pd.concat(lag_frames, ignore_index=True)
@@ -1022,7 +1062,10 @@ def chapter_results(frame: pd.DataFrame | None = None, n_boot: int = stats.N_BOO
             regimes.append(regime_correlations(by_name[names[key]], NEAR_CHANCE, n_boot))
     res["triples"] = pd.concat(triple_frames, ignore_index=True)
     res["small"] = pd.DataFrame(summaries)
-    res["regimes"] = pd.DataFrame(regimes)
+    res["regimes"] = pd.DataFrame(regimes).drop(columns="diff_draws")
+    regime_ladders = [by_name[names[key]] for key in SMALL_SIZE_KEYS if key in names]
+    res["regime_task_sets"] = len(task_sets(regime_ladders))
+    res["pooled_regime"] = pooled_regime_difference([l for l in regime_ladders if l.benchmark != "bigbench"], NEAR_CHANCE, n_boot)
     pythia = by_name[names["pythia_0"]]
     # Pythia's 405M against 1.01B (adjacent) and against 6.86B (×17, like Gopher's 417M -> 7.1B).
     res["contrasts"] = (size_contrast(pythia, 2, 3), size_contrast(pythia, 2, 6))

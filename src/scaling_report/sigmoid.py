@@ -1542,6 +1542,7 @@ class Facts:
     palm_ratio_2: float
     triples: int
     inside: int
+    inside_expected: float
     n_ladders: int
     fine_r_mean: float
     fine_sim_mean: float
@@ -1712,7 +1713,7 @@ def chapter_results() -> ChapterResults:
         replicates=REPLICATES, fine_low=SPACING_CLASSES[fine_label][0], fine_high=SPACING_CLASSES[fine_label][1],
         palm_low=SPACING_CLASSES[palm_label][0], palm_high=SPACING_CLASSES[palm_label][1],
         palm_ratio_1=PALM_RATIOS[0], palm_ratio_2=PALM_RATIOS[1],
-        triples=len(reproduction), inside=int(reproduction["inside"].sum()), n_ladders=len(ladder_list),
+        triples=len(reproduction), inside=int(reproduction["inside"].sum()), inside_expected=0.95 * len(reproduction), n_ladders=len(ladder_list),
         fine_r_mean=float(fine_rep["r"].mean()), fine_sim_mean=float(fine_rep["sim_r"].mean()),
         palm_r_mean=float(palm_rep["r"].mean()), palm_sim_mean=float(palm_rep["sim_r"].mean()),
         palm_r_min=float(palm_rep["r"].min()), palm_r_max=float(palm_rep["r"].max()),
