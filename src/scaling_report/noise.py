@@ -850,6 +850,7 @@ class Facts:
     regime_expected_sig: float
     regime_task_sets: int
     families_task_sets: int
+    harness_tasks: int
     pooled_harness_ladders: int
     pooled_harness_diff: str
     regime_near_min: float
@@ -1002,7 +1003,8 @@ def build_facts(res: dict) -> Facts:
         near_chance_points=100 * NEAR_CHANCE, thread_p_small=THREAD_P_SMALL_MODELS, thread_p_anova=THREAD_P_ANOVA_400M_7B, regime_ladders=len(regimes),
         regime_all_diff_positive=bool((regimes["diff"] > 0).all()), regime_diff_positive=int((regimes["diff"] > 0).sum()),
         regime_diff_sig=int((regimes["diff_low"] > 0).sum()), regime_expected_sig=(1 - stats.LEVEL) / 2 * len(regimes),
-        regime_task_sets=int(res["regime_task_sets"]), families_task_sets=int(res["families_task_sets"]), pooled_harness_ladders=int(res["pooled_regime"]["n_ladders"]),
+        regime_task_sets=int(res["regime_task_sets"]), families_task_sets=int(res["families_task_sets"]),
+        harness_tasks=int(families.loc[harness, "n_tasks"].max()), pooled_harness_ladders=int(res["pooled_regime"]["n_ladders"]),
         pooled_harness_diff=_ci_text(pd.Series(res["pooled_regime"]), "diff"),
         regime_near_min=float(regimes["r_near"].min()), regime_near_max=float(regimes["r_near"].max()),
         bigg_regime_near=_ci_text(br, "r_near"), bigg_regime_above=_ci_text(br, "r_above"), bigg_regime_diff=_ci_text(br, "diff"),

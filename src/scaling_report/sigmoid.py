@@ -1461,6 +1461,7 @@ class Facts:
     fitted_band_low: float
     fitted_band_high: float
     grid_cells: int
+    grid_benchmarks: int
     # states
     state_low: float
     state_high: float
@@ -1474,6 +1475,9 @@ class Facts:
     contrib_123_64: float
     states_r_64: float
     # the per-task fits
+    bigg_sizes: int
+    pythia_sizes: int
+    opt_sizes: int
     bigg_tasks: int
     missing_chance: int
     k_max: float
@@ -1512,6 +1516,8 @@ class Facts:
     noise_frac: float
     noise_frac_low: float
     noise_frac_high: float
+    pythia_mmlu_n: int
+    pythia_other_n: int
     pythia_mmlu_lag: str
     pythia_mmlu_residual: str
     pythia_other_lag: str
@@ -1673,7 +1679,7 @@ def chapter_results() -> ChapterResults:
         fitted_k=_estimate(k_all), fitted_noise=fitted.noise,
         fitted_r_d3_ref_noise=gain_correlation(8.0, replace(fitted, noise=REFERENCE.noise), 200_000, SEED_FITTED),
         fitted_r_d3_fitted_noise=gain_correlation(8.0, fitted, 200_000, SEED_FITTED),
-        fitted_band_low=fitted_band["low"], fitted_band_high=fitted_band["high"], grid_cells=len(grid),
+        fitted_band_low=fitted_band["low"], fitted_band_high=fitted_band["high"], grid_cells=len(grid), grid_benchmarks=N_BENCHMARKS,
         state_low=STATE_LOW, state_high=STATE_HIGH,
         share_222_2=float(block[2.0].loc["2→2→2", "share"]), contrib_222_2=float(block[2.0].loc["2→2→2", "contribution"]),
         states_r_2=float(block[2.0]["r"].iloc[0]),
@@ -1682,6 +1688,7 @@ def chapter_results() -> ChapterResults:
         states_r_8=float(block[8.0]["r"].iloc[0]),
         share_123_64=float(block[64.0].loc["1→2→3", "share"]), contrib_123_64=float(block[64.0].loc["1→2→3", "contribution"]),
         states_r_64=float(block[64.0]["r"].iloc[0]),
+        bigg_sizes=len(ladder_list[0].sizes), pythia_sizes=len(ladder_list[1].sizes), opt_sizes=len(ladder_list[3].sizes),
         bigg_tasks=len(bigg), missing_chance=int((fits["note"] != "").sum()), k_max=K_MAX, x0_margin_decades=X0_MARGIN_DECADES,
         drop_level=DROP_LEVEL, drop_false_alarm=1 - DROP_LEVEL, flat_rise=FLAT_RISE, bigg_max_items=BIGG_MAX_ITEMS,
         all_tasks=len(fits), all_rising=len(rising), all_flat=int((fits["status"] == "flat").sum()), all_nonmono=nonmono,
@@ -1698,6 +1705,7 @@ def chapter_results() -> ChapterResults:
         gof_level=GOF_LEVEL, gof_rejected=int(rejected.sum()), gof_rejected_nonmono=int((rejected & (fits["status"] == "non-monotone")).sum()),
         gof_rejected_items=float(fits.loc[rejected, "n_items"].median()), gof_kept_items=float(fits.loc[~rejected, "n_items"].median()),
         noise_frac=frac[0], noise_frac_low=frac[1], noise_frac_high=frac[2],
+        pythia_mmlu_n=int(rec.loc[(pythia, "MMLU"), "n_tasks"]), pythia_other_n=int(rec.loc[(pythia, "not MMLU"), "n_tasks"]),
         pythia_mmlu_lag=fmt.estimate(*rec.loc[(pythia, "MMLU"), ["lag", "lag_low", "lag_high"]]),
         pythia_mmlu_residual=fmt.estimate(*rec.loc[(pythia, "MMLU"), ["residual", "residual_low", "residual_high"]]),
         pythia_other_lag=fmt.estimate(*rec.loc[(pythia, "not MMLU"), ["lag", "lag_low", "lag_high"]]),
