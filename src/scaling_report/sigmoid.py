@@ -1511,8 +1511,8 @@ class Facts:
     gof_level: float
     gof_rejected: int
     gof_rejected_nonmono: int
-    gof_rejected_items: float
-    gof_kept_items: float
+    gof_rejected_items: int
+    gof_kept_items: int
     noise_frac: float
     noise_frac_low: float
     noise_frac_high: float
@@ -1703,7 +1703,7 @@ def chapter_results() -> ChapterResults:
         rising_other_ratio_min=float(by_regime["rising, not MMLU"].min()), rising_other_ratio_max=float(by_regime["rising, not MMLU"].max()),
         rising_other_n=len(rising_other),
         gof_level=GOF_LEVEL, gof_rejected=int(rejected.sum()), gof_rejected_nonmono=int((rejected & (fits["status"] == "non-monotone")).sum()),
-        gof_rejected_items=float(fits.loc[rejected, "n_items"].median()), gof_kept_items=float(fits.loc[~rejected, "n_items"].median()),
+        gof_rejected_items=int(round(fits.loc[rejected, "n_items"].median())), gof_kept_items=int(round(fits.loc[~rejected, "n_items"].median())),
         noise_frac=frac[0], noise_frac_low=frac[1], noise_frac_high=frac[2],
         pythia_mmlu_n=int(rec.loc[(pythia, "MMLU"), "n_tasks"]), pythia_other_n=int(rec.loc[(pythia, "not MMLU"), "n_tasks"]),
         pythia_mmlu_lag=fmt.estimate(*rec.loc[(pythia, "MMLU"), ["lag", "lag_low", "lag_high"]]),
