@@ -331,3 +331,9 @@ class TestPooledRegime:
         b = ladder_from(generator.uniform(0.3, 0.6, size=(21, 5)))
         with pytest.raises(ValueError, match="one task set"):
             noise.pooled_regime_difference([a, b], n_boot=10)
+
+
+class TestShareFlag:
+    @pytest.mark.parametrize("low, high, words", [(0.2, 0.9, "inside"), (0.4, 1.2, "reaches above 1"), (1.2, 2.0, "rejected"), (-0.2, 0.5, "below 0")])
+    def test_flags(self, low, high, words):
+        assert words in noise.share_flag(low, high)

@@ -419,6 +419,17 @@ def fmt_rho(value: float) -> str:
     return fmt.num(value)
 
 
+def share_flag(low: float, high: float) -> str:
+    """Whether a share's interval stays inside the values a share can take."""
+    if low > 1:
+        return "entirely above 1: assumptions rejected"
+    if high > 1:
+        return "reaches above 1"
+    if low < 0:
+        return "reaches below 0"
+    return "inside [0, 1]"
+
+
 def display_family_table(table: pd.DataFrame) -> pd.DataFrame:
     """Readable per-family table: shares of the observed gain variance and the corrected momentum."""
 
@@ -433,6 +444,7 @@ def display_family_table(table: pd.DataFrame) -> pd.DataFrame:
             "Gains per task": table["n_steps"].astype(int),
             "Observed lag-1 r": ci("rho_observed"),
             "Noise share": ci("noise_share"),
+            "Noise-share interval": [share_flag(a, b) for a, b in table[["noise_share_low", "noise_share_high"]].to_numpy()],
             "Persistent share": ci("persistent_share"),
             "Corrected momentum ρ": rho,
             "2σ² ÷ naive binomial": ci("ladder_over_naive") if "ladder_over_naive" in table else "–",
@@ -488,6 +500,7 @@ def display_halves(halves: pd.DataFrame) -> pd.DataFrame:
             "Noise σ² (10⁻⁴)": ci("sigma_sq", 1e4, 1),
             "Momentum γ (10⁻⁴)": ci("gamma", 1e4, 1),
             "Noise share": ci("noise_share"),
+            "Noise-share interval": [share_flag(a, b) for a, b in halves[["noise_share_low", "noise_share_high"]].to_numpy()],
         }
     )
 

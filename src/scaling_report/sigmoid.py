@@ -954,8 +954,11 @@ def fit_summary(fits: pd.DataFrame, ladder_list) -> pd.DataFrame:
             "Non-monotone (no sigmoid fits)": int(counts.get(STATUSES[3], 0)),
             f"Binomial test rejects (p < {GOF_LEVEL:g})": rejected,
             "Median k of rising tasks [95% CI]": f"{k_med:.2f} [{k_lo:.2f}, {k_hi:.2f}]" if np.isfinite(k_med) else "–",
-            "Median residual sd / binomial sd [95% CI]": f"{ratio:.2f} [{ratio_lo:.2f}, {ratio_hi:.2f}]",
+            "Median residual sd / binomial sd, uncentred [95% CI]": f"{ratio:.2f} [{ratio_lo:.2f}, {ratio_hi:.2f}]",
         })
+        if "noise_ratio_centred" in f:
+            centred = median_ci(f["noise_ratio_centred"], seed_offset=SEED_BOOT + 25 + i)
+            rows[-1]["Median residual sd / binomial sd, centred [95% CI]"] = f"{centred[0]:.2f} [{centred[1]:.2f}, {centred[2]:.2f}]"
     wide = pd.DataFrame(rows).set_index("Ladder").T.astype(str)
     wide.columns.name = None
     return wide.rename_axis("Measure").reset_index()
