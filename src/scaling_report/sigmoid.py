@@ -746,6 +746,13 @@ def max_items_for(ladder) -> float | None:
     return BIGG_MAX_ITEMS if ladder.family.startswith("BIG-G") else None
 
 
+def ladder_seed(ladder_name: str, purpose: str) -> int:
+    """A seed offset keyed by the ladder's identity and the purpose of the draw (see `noise.ladder_seed`)."""
+    from .noise import ladder_seed as keyed
+
+    return keyed(ladder_name, purpose)
+
+
 def select_triples(sizes, low: float, high: float) -> list[tuple[float, float, float]]:
     """Every (s1, s2, s3) of increasing sizes whose two step ratios both lie in [low, high]."""
     sizes = sorted(float(s) for s in sizes)
@@ -829,20 +836,20 @@ def reproduction_table(ladder_list=None, fits: pd.DataFrame | None = None, n_rep
     ladder_list = ladder_list or chapter_ladders()
     fits = fits if fits is not None else fit_chapter_ladders(ladder_list)
     records = []
-    for li, ladder in enumerate(ladder_list):
+    for ladder in ladder_list:
         wide = ladder.matrix("raw")
         lf = fits[fits["ladder"] == ladder.name].set_index(list(TASK_ID))
         lf = lf[lf["note"] == ""]
         wide = wide.loc[lf.index]
         sd_all = residual_sd(lf, wide)
-        for ci, (label, (low, high)) in enumerate(SPACING_CLASSES.items()):
-            for ti, triple in enumerate(select_triples(ladder.sizes, low, high)):
+        for label, (low, high) in SPACING_CLASSES.items():
+            for triple in select_triples(ladder.sizes, low, high):
                 scores = wide[list(triple)].to_numpy(float)
                 ok = np.isfinite(scores).all(axis=1)
                 g1, g2 = scores[ok, 1] - scores[ok, 0], scores[ok, 2] - scores[ok, 1]
                 r = _pearson(g1, g2)
                 lo, hi = fisher_ci(r, int(ok.sum()))
-                seed = 4000 + 100 * li + 10 * ci + ti
+                seed = ladder_seed(ladder.name, f"reproduction {triple}")  # keyed by what is simulated, not by position
                 sim_res = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "residual", seed, sd=sd_all[ok])
                 sim_bin = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "binomial", seed + 50000)
                 q = progress(np.log(np.asarray(triple))[None, :], lf["k"].to_numpy(float)[ok, None], lf["x0"].to_numpy(float)[ok, None])
@@ -1633,12 +1640,13 @@ def chapter_results() -> ChapterResults:
     limits = limit_checks()
     reconciliation = noise_reconciliation(ladder_list, fits)
     hier_tables, populations, logit_frames = [], [], []
-    for i, ladder in enumerate(ladder_list):
+    for ladder in ladder_list:
         table, population = fit_hierarchical(ladder, max_items_for(ladder), start=fits[fits["ladder"] == ladder.name])
         hier_tables.append(table)
         populations.append(population)
-        for j, (label, (low, high)) in enumerate(SPACING_CLASSES.items()):
-            test = logit_gain_test(ladder, table, select_triples(ladder.sizes, low, high), population["noise_scale"], seed_offset=4700 + 100 * i + 10 * j)
+        for label, (low, high) in SPACING_CLASSES.items():
+            test = logit_gain_test(ladder, table, select_triples(ladder.sizes, low, high), population["noise_scale"],
+                                   seed_offset=ladder_seed(ladder.name, f"logit gains {label}"))
             logit_frames.append(test.assign(**{"class": label}))
     hierarchical, populations = pd.concat(hier_tables, ignore_index=True), pd.DataFrame(populations)
     logit = pd.concat(logit_frames, ignore_index=True)
@@ -1669,7 +1677,7 @@ def chapter_results() -> ChapterResults:
     fine_rep, palm_rep = (reproduction[reproduction["class"] == label] for label in SPACING_CLASSES)
     group_means = reproduction.groupby(["ladder", "class"], sort=False)[["r", "sim_r"]].mean()
     obs111, obs222 = (observed[observed["transition"] == t] for t in ("1→1→1", "2→2→2"))
-    logit_fine, logit_palm = (logit[logit["class"] == label] for label in SPACING_CLASSES)
+    logit_palm = logit[logit["class"] == palm_label]
     hier_rising = hierarchical.assign(rising=hierarchical["status"].str.startswith("rising")).groupby("ladder")["rising"].sum()
     facts = Facts(
         rise_ratio_k1=rise_ratio(1.0), limits_max_error=float(limits["max_error"]),
