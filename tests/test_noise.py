@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scaling_report import noise, stats
+from scaling_report import data, noise, stats
 from scaling_report.ladders import find_ladders
+from scaling_report.reanalysis import chapter_ladders
 
 
 def ladder_from(scores: np.ndarray, n_items: np.ndarray | None = None, benchmark: str = "toybench"):
@@ -213,3 +214,126 @@ class TestFamilyTable:
         # Independent binomial noise per size: the ladder's own 2σ² matches the naive value.
         assert row["ladder_over_naive_low"] < 1 < row["ladder_over_naive_high"]
         assert row["ladder_over_naive"] == pytest.approx(1.0, abs=0.2)
+
+
+def ladder_with_chance(scores: np.ndarray, chance: float = 0.25):
+    ladder = ladder_from(scores)
+    assert (ladder.rows["chance"] == chance).all()
+    return ladder
+
+
+class TestRegimeCorrelations:
+    def test_known_regimes(self):
+        # Half the tasks sit at chance with pure noise (r = -1/2); the other half rise well above
+        # chance with strong persistent momentum and little noise (r near +1).
+        generator = np.random.default_rng(21)
+        t, k = 2000, 6
+        at_chance = 0.25 + generator.normal(0, 0.01, size=(t, k))
+        rate = generator.uniform(0.01, 0.05, size=(t, 1))
+        rising = 0.45 + rate * np.arange(k) + generator.normal(0, 0.001, size=(t, k))
+        result = noise.regime_correlations(ladder_with_chance(np.vstack([at_chance, rising])), n_boot=100)
+        assert result["r_near"] == pytest.approx(-0.5, abs=0.05)
+        assert result["r_above"] > 0.9
+        assert result["diff_low"] > 1.2 and result["near_share"] == pytest.approx(0.5)
+
+    def test_against_masked_correlations(self):
+        # Independent implementation: np.corrcoef on each regime's tasks at each triple.
+        generator = np.random.default_rng(22)
+        scores = np.clip(0.25 + np.abs(generator.normal(0, 0.06, size=(80, 1))) + generator.normal(0, 0.02, size=(80, 6)).cumsum(axis=1), 0, 1)
+        result = noise.regime_correlations(ladder_with_chance(scores), n_boot=50)
+        gains = np.diff(scores, axis=1)
+        near_r, above_r = [], []
+        for j in range(4):
+            near = scores[:, j : j + 3].mean(axis=1) - 0.25 < noise.NEAR_CHANCE
+            for mask, out in ((near, near_r), (~near, above_r)):
+                if mask.sum() >= noise.MIN_GROUP:
+                    out.append(np.corrcoef(gains[mask, j], gains[mask, j + 1])[0, 1])
+        assert result["r_near"] == pytest.approx(np.mean(near_r))
+        assert result["r_above"] == pytest.approx(np.mean(above_r))
+
+
+class TestSizeContrast:
+    def test_against_hand_computed_paired_t(self):
+        from scipy import stats as sps
+
+        generator = np.random.default_rng(23)
+        scores = generator.uniform(0.2, 0.8, size=(40, 4))
+        result = noise.size_contrast(ladder_from(scores), 1, 3)
+        d = scores[:, 3] - scores[:, 1]
+        t = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+        assert result["p"] == pytest.approx(2 * sps.t.sf(abs(t), len(d) - 1))
+        assert result["ratio"] == pytest.approx(100.0)
+
+
+class TestRhoNeeded:
+    @pytest.mark.parametrize("share", [0.2, 0.5, 0.7])
+    def test_zero_crossing_by_the_closed_form(self, share):
+        # Equal true variances tau² = 1: a noise share s means sigma² = s / (2(1 - s)). At the
+        # momentum rho_needed(s) the closed form gives r = 0.
+        sigma_sq = share / (2 * (1 - share))
+        rho = float(noise.rho_needed(share))
+        if rho <= 1:
+            assert float(noise.observed_correlation(rho, 1.0, 1.0, sigma_sq)) == pytest.approx(0.0, abs=1e-12)
+        assert float(noise.rho_needed(1.2)) == np.inf
+
+
+@pytest.fixture(scope="module")
+def chapter():
+    return noise.chapter_results(n_boot=300, n_sims=300)
+
+
+class TestChapterFacts:
+    """Chapter 3's conclusions, recomputed from the data with plain numpy."""
+
+    def test_noise_shares_recomputed(self, chapter):
+        shares = []
+        for ladder in noise.noise_ladders(chapter_ladders(data.load_all())):
+            gains = np.diff(ladder.matrix("raw").dropna().to_numpy(float), axis=1)
+            c = gains - gains.mean(axis=0)
+            t, k = c.shape
+            v = [np.mean([c[i, j] * c[i, j + h] for i in range(t) for j in range(k - h)]) * t / (t - 1) for h in range(3)]
+            shares.append(2 * (v[2] - v[1]) / v[0])
+        assert chapter.facts.noise_share_min == pytest.approx(min(shares))
+        assert chapter.facts.noise_share_max == pytest.approx(max(shares))
+        needed = [s / (2 * (1 - s)) if s < 1 else np.inf for s in shares]
+        assert chapter.facts.rho_needed_min == pytest.approx(min(needed))
+        assert chapter.facts.rho_needed_over_one == sum(n > 1 for n in needed)
+
+    def test_flags_match_the_table(self, chapter):
+        families, halves = chapter.families, chapter.halves
+        assert chapter.facts.noise_share_ci_above_one == int((families["noise_share_high"] > 1).sum())
+        assert chapter.facts.halves_share_above_one == int((halves["noise_share_low"] > 1).sum())
+        assert chapter.facts.persistent_sig == int((families["persistent_share_low"] > 0).sum())
+
+    def test_near_chance_regime_is_the_most_negative(self, chapter):
+        # The conclusion "near chance, r is close to -1/2 and below the above-chance r on every
+        # ladder" recomputed with np.corrcoef on BIG-G.
+        regimes = chapter.regimes.set_index("ladder")
+        assert chapter.facts.regime_all_diff_positive == bool((regimes["r_above"] > regimes["r_near"]).all())
+        assert -0.6 < chapter.facts.regime_near_min <= chapter.facts.regime_near_max < -0.3
+
+
+class TestPooledRegime:
+    def test_ladders_sharing_tasks_are_resampled_together(self):
+        # Two ladders that score the same tasks: the pooled interval comes from one draw of tasks,
+        # so pooling a ladder with an exact copy of itself reproduces that ladder's own difference.
+        generator = np.random.default_rng(24)
+        scores = np.clip(0.25 + np.abs(generator.normal(0, 0.08, size=(60, 1))) + generator.normal(0, 0.02, size=(60, 6)).cumsum(axis=1), 0, 1)
+        a = ladder_from(scores)
+        pooled = noise.pooled_regime_difference([a, a], n_boot=200)
+        single = noise.regime_correlations(a, n_boot=200, boot_index=None)
+        assert pooled["diff"] == pytest.approx(single["diff"])
+        assert pooled["n_ladders"] == 2 and pooled["n_tasks"] == 60
+
+    def test_refuses_different_task_sets(self):
+        generator = np.random.default_rng(25)
+        a = ladder_from(generator.uniform(0.3, 0.6, size=(20, 5)))
+        b = ladder_from(generator.uniform(0.3, 0.6, size=(21, 5)))
+        with pytest.raises(ValueError, match="one task set"):
+            noise.pooled_regime_difference([a, b], n_boot=10)
+
+
+class TestShareFlag:
+    @pytest.mark.parametrize("low, high, words", [(0.2, 0.9, "inside"), (0.4, 1.2, "reaches above 1"), (1.2, 2.0, "rejected"), (-0.2, 0.5, "below 0")])
+    def test_flags(self, low, high, words):
+        assert words in noise.share_flag(low, high)

@@ -426,3 +426,187 @@ class TestMonotonicityCheck:
         z = sr.rng(913).standard_normal((200000, 12))
         simulated = np.quantile(z.max(axis=1) - z.min(axis=1), 0.99)
         assert S.range_quantile(12) == pytest.approx(simulated, rel=0.02)
+
+
+# --- chapter 4 additions: printed bands, fitted population, centred residuals, hierarchy --------
+
+
+class TestBenchmarkBand:
+    def test_digits_are_stable_across_seeds(self):
+        # E6: the printed 95% range of r for 24-task benchmarks must not depend on the seed beyond
+        # its own Monte Carlo error, and that error must be below half a printed unit (0.005).
+        a = S.benchmark_band(8.0, S.REFERENCE, seed_offset=11)
+        b = S.benchmark_band(8.0, S.REFERENCE, seed_offset=12)
+        for key in ("low", "high"):
+            se = np.hypot(a[f"{key}_se"], b[f"{key}_se"])
+            assert abs(a[key] - b[key]) < 4 * se
+            assert a[f"{key}_se"] < 0.003
+
+    def test_matches_the_fisher_sampling_distribution_for_a_bivariate_normal(self):
+        # Independent check: flat tasks with pure noise give population r = -1/2; the sample r of
+        # 24 tasks then has (approximately) the Fisher-z distribution atanh(r) ~ N(atanh(-1/2), 1/21).
+        flat = S.Population(x0_sd=0.0, k_median=0.0, noise=0.05)
+        band = S.benchmark_band(8.0, flat, n_benchmarks=20_000)
+        z = np.arctanh(-0.5)
+        expected = np.tanh(z + np.array([-1.96, 1.96]) / np.sqrt(21))
+        assert band["r"] == pytest.approx(-0.5, abs=0.01)
+        assert [band["low"], band["high"]] == pytest.approx(list(expected), abs=0.03)
+
+    def test_needs_whole_batches(self):
+        with pytest.raises(ValueError, match="multiple"):
+            S.benchmark_band(8.0, S.REFERENCE, n_benchmarks=1001)
+
+
+class TestFittedPopulation:
+    def test_uses_median_slope_and_noise(self):
+        fits = pd.DataFrame({"status": ["rising, midpoint inside", "rising, midpoint outside", "flat"], "k": [0.2, 0.6, 3.0],
+                             "rmse": [0.01, 0.02, 0.03], "n": [12, 12, 12], "ceiling": [1.0, 1.0, 1.0], "chance": [0.5, 0.5, 0.5]})
+        pop = S.fitted_population(fits)
+        assert pop.k_median == pytest.approx(0.4)
+        assert pop.noise == pytest.approx(np.median(fits["rmse"] * np.sqrt(12 / 10) / 0.5))
+        assert S.fitted_population(fits, noise=0.02).noise == 0.02
+
+
+def _toy_ladder(scores: np.ndarray, chance: float = 0.25, n_items: float = 400.0, tasks=None):
+    from scaling_report.ladders import find_ladders
+
+    n_tasks, n_sizes = scores.shape
+    tasks = tasks or [f"t{i:03d}" for i in range(n_tasks)]
+    rows = [{"family": "Toy", "model": f"m{j}", "n_params": float(SIZES[j]), "benchmark": "toybench", "task": tasks[i], "subtask": "",
+             "task_metric": "", "n_shots": 0, "prompting": "0-shot", "metric": "accuracy", "score": float(scores[i, j]),
+             "chance": chance, "n_items": n_items} for i in range(n_tasks) for j in range(n_sizes)]
+    (ladder,) = find_ladders(pd.DataFrame(rows))
+    return ladder
+
+
+class TestCentredNoiseRatio:
+    def test_offset_does_not_count_as_noise(self):
+        # Tasks flat at 0.22 (below chance 0.25, where the curve cannot go) plus binomial noise:
+        # uncentred, the offset inflates the ratio; centred, it is about 1.
+        gen = sr.rng(905)
+        n = 400.0
+        scores = 0.22 + gen.normal(0, np.sqrt(0.22 * 0.78 / n), size=(300, SIZES.size))
+        ladder = _toy_ladder(scores, n_items=n)
+        fits = S.add_fit_status(S.fit_ladder(ladder))
+        centred = S.centred_noise_ratio([ladder], fits)
+        assert np.median(centred) == pytest.approx(1.0, abs=0.1)
+        assert np.median(fits["noise_ratio"]) > 1.5 * np.median(centred)
+
+
+class TestHierarchical:
+    def test_recovers_a_low_ceiling_population(self):
+        # 60 tasks with ceilings near 0.6 and midpoints inside the sizes: partial pooling recovers
+        # the population's median ceiling and slope.
+        gen = sr.rng(906)
+        t = 60
+        k = 0.8 * np.exp(0.2 * gen.standard_normal(t))
+        x0 = gen.uniform(19.5, 22.5, t)
+        ceiling = 0.25 + 0.75 / (1 + np.exp(-(0.4 + 0.3 * gen.standard_normal(t))))
+        truth = S.sigmoid_curve(X[None, :], k[:, None], x0[:, None], 0.25, ceiling[:, None])
+        scores = truth + gen.normal(0, 0.01, truth.shape)
+        table, pop = S.fit_hierarchical(_toy_ladder(scores, n_items=2000.0))
+        assert pop["ceiling_median"] == pytest.approx(np.median(ceiling), abs=0.03)
+        assert pop["k_median"] == pytest.approx(0.8, rel=0.15)
+        assert (table["status"].str.startswith("rising")).all()
+
+    def test_flat_tasks_at_chance_stay_flat(self):
+        gen = sr.rng(907)
+        scores = 0.25 + gen.normal(0, 0.02, size=(40, SIZES.size))
+        table, _ = S.fit_hierarchical(_toy_ladder(scores))
+        assert (table["status"] == "flat").mean() > 0.8
+
+
+class TestLogitGainTest:
+    def test_noise_free_sigmoids_give_r_one(self):
+        # Without noise, logit-scale gains are k times the step: across tasks with different k the
+        # two gains of an evenly spaced triple correlate perfectly.
+        gen = sr.rng(908)
+        t = 30
+        k, x0 = gen.uniform(0.3, 1.5, t), gen.uniform(20.0, 22.0, t)
+        scores = S.sigmoid_curve(X[None, :], k[:, None], x0[:, None], 0.25, 0.9)
+        ladder = _toy_ladder(scores)
+        hier = pd.DataFrame({"task": [f"t{i:03d}" for i in range(t)], "k": k, "x0": x0, "ceiling": 0.9, "chance": 0.25,
+                             "status": "rising, midpoint inside"})
+        triple = tuple(SIZES[4:7])
+        out = S.logit_gain_test(ladder, hier, [triple], noise_scale=1.0, n_reps=50)
+        assert out["r"].iloc[0] == pytest.approx(1.0, abs=1e-9)
+
+
+class TestPlateau:
+    def test_smallest_denominator(self):
+        assert S.smallest_denominator([5 / 34, 13 / 34]) == 34
+        assert S.smallest_denominator(np.round([5 / 34, 13 / 34], 3)) == 34
+        assert S.smallest_denominator([0.5]) == 2
+
+    def test_plateau_counts_and_wilson_interval(self):
+        from statsmodels.stats.proportion import proportion_confint
+
+        frame = pd.DataFrame({"family": "PaLM", "task": "x", "n_params": [8e9, 6.2e10, 5.4e11], "score": [0.147, 0.382, 0.382]})
+        out = S.plateau_check(frame, task="x")
+        assert out["n_items"] == 34 and out["counts"] == [5, 13, 13]
+        # Wilson by hand: (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)
+        z, n, p = 1.959963984540054, 34, 13 / 34
+        centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        assert out["low"][-1] == pytest.approx(centre - half) and out["high"][-1] == pytest.approx(centre + half)
+        with pytest.raises(ValueError, match="no scores"):
+            S.plateau_check(frame, task="missing")
+
+
+@pytest.fixture(scope="module")
+def chapter4():
+    return S.chapter_results()
+
+
+def _numpy_sigmoid_r(spacing: float, k: float, noise: float, n: int, seed: int, x0_sd: float = np.log(10.0), reshape: int | None = None):
+    """Independent simulation of the three-size sigmoid model with plain numpy."""
+    gen = np.random.default_rng(seed)
+    x = np.log(spacing) * np.array([-1.0, 0.0, 1.0])
+    x0 = x0_sd * gen.standard_normal(n)
+    y = 1 / (1 + np.exp(-k * (x[None, :] - x0[:, None]))) + noise * gen.standard_normal((n, 3))
+    g1, g2 = y[:, 1] - y[:, 0], y[:, 2] - y[:, 1]
+    if reshape is None:
+        return np.corrcoef(g1, g2)[0, 1]
+    g1, g2 = g1.reshape(-1, reshape), g2.reshape(-1, reshape)
+    g1, g2 = g1 - g1.mean(axis=1, keepdims=True), g2 - g2.mean(axis=1, keepdims=True)
+    return (g1 * g2).sum(axis=1) / np.sqrt((g1**2).sum(axis=1) * (g2**2).sum(axis=1))
+
+
+class TestChapterFourFacts:
+    """The conclusions of chapter 4, recomputed independently."""
+
+    def test_reference_population_near_zero_at_x8(self, chapter4):
+        r = _numpy_sigmoid_r(8.0, 1.0, 0.02, 400_000, 1)
+        assert chapter4.facts.ref_r_d3 == pytest.approx(r, abs=0.05)  # the grid pools 4,800 tasks per cell
+
+    def test_fitted_population_at_x8(self, chapter4):
+        fits = chapter4.fits
+        k = float(np.median(fits.loc[fits["status"].str.startswith("rising"), "k"]))
+        noise = float(np.median(fits["rmse"] * np.sqrt(fits["n"] / (fits["n"] - 2)) / (fits["ceiling"] - fits["chance"])))
+        assert chapter4.facts.fitted_noise == pytest.approx(noise)
+        assert chapter4.facts.fitted_r_d3_fitted_noise == pytest.approx(_numpy_sigmoid_r(8.0, k, noise, 400_000, 2), abs=0.01)
+        assert chapter4.facts.fitted_r_d3_ref_noise == pytest.approx(_numpy_sigmoid_r(8.0, k, 0.02, 400_000, 3), abs=0.01)
+
+    def test_printed_band_by_an_independent_simulation(self, chapter4):
+        r = _numpy_sigmoid_r(8.0, 1.0, 0.02, 24 * 40_000, 4, reshape=24)
+        low, high = np.quantile(r, [0.025, 0.975])
+        assert chapter4.facts.ref_band_low == pytest.approx(low, abs=0.015)
+        assert chapter4.facts.ref_band_high == pytest.approx(high, abs=0.015)
+
+    def test_reproduction_counts(self, chapter4):
+        rep = chapter4.reproduction
+        inside = ((rep["sim_low"] <= rep["r"]) & (rep["r"] <= rep["sim_high"])).sum()
+        assert chapter4.facts.inside == inside and chapter4.facts.triples == len(rep)
+
+    def test_logit_gains_recomputed(self, chapter4):
+        # One triple of the logit-scale test, recomputed from the data and the hierarchical fit.
+        row = chapter4.logit_test.iloc[0]
+        ladder = next(l for l in chapter4.ladders if l.name == row["ladder"])
+        hier = chapter4.hierarchical[chapter4.hierarchical["ladder"] == row["ladder"]].set_index("task")
+        wide = ladder.matrix("raw").reset_index(level=["subtask", "task_metric"], drop=True)
+        scores = wide.loc[hier.index, list(row["triple"])].to_numpy(float)
+        c, h = hier["chance"].to_numpy()[:, None], hier["ceiling"].to_numpy()[:, None]
+        ok = ((scores > c + S.LOGIT_MARGIN) & (scores < h - S.LOGIT_MARGIN)).all(axis=1) & hier["status"].str.startswith("rising").to_numpy()
+        q = (scores[ok] - c[ok]) / (h[ok] - c[ok])
+        z = np.log(q / (1 - q))
+        assert row["r"] == pytest.approx(np.corrcoef(z[:, 1] - z[:, 0], z[:, 2] - z[:, 1])[0, 1])
+        assert chapter4.facts.logit_sig_positive == int((chapter4.logit_test["ci_low"] > 0).sum())

@@ -23,10 +23,12 @@ noise-corrected momentum correlation is rho = gamma / tau².
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from . import data, fmt, ladders, rng, stats
 from .ladders import Ladder
@@ -417,6 +419,17 @@ def fmt_rho(value: float) -> str:
     return fmt.num(value)
 
 
+def share_flag(low: float, high: float) -> str:
+    """Whether a share's interval stays inside the values a share can take."""
+    if low > 1:
+        return "entirely above 1: assumptions rejected"
+    if high > 1:
+        return "reaches above 1"
+    if low < 0:
+        return "reaches below 0"
+    return "inside [0, 1]"
+
+
 def display_family_table(table: pd.DataFrame) -> pd.DataFrame:
     """Readable per-family table: shares of the observed gain variance and the corrected momentum."""
 
@@ -431,6 +444,7 @@ def display_family_table(table: pd.DataFrame) -> pd.DataFrame:
             "Gains per task": table["n_steps"].astype(int),
             "Observed lag-1 r": ci("rho_observed"),
             "Noise share": ci("noise_share"),
+            "Noise-share interval": [share_flag(a, b) for a, b in table[["noise_share_low", "noise_share_high"]].to_numpy()],
             "Persistent share": ci("persistent_share"),
             "Corrected momentum ρ": rho,
             "2σ² ÷ naive binomial": ci("ladder_over_naive") if "ladder_over_naive" in table else "–",
@@ -486,6 +500,7 @@ def display_halves(halves: pd.DataFrame) -> pd.DataFrame:
             "Noise σ² (10⁻⁴)": ci("sigma_sq", 1e4, 1),
             "Momentum γ (10⁻⁴)": ci("gamma", 1e4, 1),
             "Noise share": ci("noise_share"),
+            "Noise-share interval": [share_flag(a, b) for a, b in halves[["noise_share_low", "noise_share_high"]].to_numpy()],
         }
     )
 
@@ -601,6 +616,142 @@ def display_small(small: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
+# At chance or above it: the thread's reading of the small models
+# --------------------------------------------------------------------------------------------
+
+# The thread's two p-values on whether Gopher's small models differ, as the commenters stated them
+# (../shared/thread/README.md, T5 and T8); quoted, not recomputed: the Gopher scores per model
+# are not in our data.
+THREAD_P_SMALL_MODELS = "0.04"
+THREAD_P_ANOVA_400M_7B = "6 × 10⁻⁷"
+
+NEAR_CHANCE = 0.05  # a task is near chance at a triple when its mean score there is < chance + 5 points
+MIN_GROUP = 5  # a correlation within a regime needs at least this many tasks at the triple
+
+
+def ladder_seed(ladder_name: str, purpose: str) -> int:
+    """A seed offset keyed by what is resampled (the ladder's identity) and why, not by position."""
+    return SEED_OFFSET + zlib.crc32(f"{ladder_name}|{purpose}".encode()) % 100_000
+
+
+def chance_levels(ladder: Ladder, index: pd.Index) -> np.ndarray:
+    """Chance level per task, aligned to `index`."""
+    return ladder.rows.groupby(list(ladders.TASK_ID))["chance"].first().reindex(index).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _regime_r(scores: np.ndarray, chance: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per triple (last axis): r of successive gains among tasks near chance and among the rest,
+    and the group sizes. scores: (..., tasks, sizes); NaN where a group has < MIN_GROUP tasks."""
+    gains = np.diff(scores, axis=-1)
+    k = gains.shape[-1]
+    r_near, r_above, n_near, n_above = [], [], [], []
+    for j in range(k - 1):
+        distance = scores[..., j : j + 3].mean(axis=-1) - chance
+        near = distance < threshold
+        out = []
+        for mask in (near, ~near):
+            count = mask.sum(axis=-1)
+            safe = np.maximum(count, 1)[..., None]  # empty groups give NaN below, without a 0/0 mean
+            g1 = np.where(mask, gains[..., j], 0.0)
+            g2 = np.where(mask, gains[..., j + 1], 0.0)
+            d1 = np.where(mask, g1 - g1.sum(axis=-1, keepdims=True) / safe, 0.0)
+            d2 = np.where(mask, g2 - g2.sum(axis=-1, keepdims=True) / safe, 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = (d1 * d2).sum(axis=-1) / np.sqrt((d1 * d1).sum(axis=-1) * (d2 * d2).sum(axis=-1))
+            out.append((np.where(count >= MIN_GROUP, r, np.nan), count))
+        (rn, cn), (ra, ca) = out
+        r_near.append(rn), r_above.append(ra), n_near.append(cn), n_above.append(ca)
+    return (np.stack(r_near, -1), np.stack(r_above, -1), np.stack(n_near, -1), np.stack(n_above, -1))
+
+
+def regime_correlations(ladder: Ladder, threshold: float = NEAR_CHANCE, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL,
+                        boot_index: np.ndarray | None = None) -> dict:
+    """The thread's claim, tested by distance above chance rather than by size.
+
+    At every consecutive triple, tasks whose mean score over the three sizes is within
+    `threshold` of their chance level are 'near chance'; the rest 'above chance'. Returns the
+    mean over triples of r within each regime, and above-minus-near, with percentile intervals
+    from one bootstrap over tasks (the same tasks at every triple, so the dependence between
+    overlapping triples is kept). `boot_index` (n_boot x tasks) resamples the same tasks as another
+    ladder with the same task set (see `pooled_regime_difference`); its draws are kept in
+    `diff_draws`.
+    """
+    scores, index, _ = score_matrix(ladder)
+    chance = chance_levels(ladder, index)
+    keep = np.isfinite(chance)
+    scores, chance = scores[keep], chance[keep]
+    t = len(scores)
+    r_near, r_above, n_near, n_above = _regime_r(scores, chance, threshold)
+    if boot_index is None:
+        boot_index = rng(ladder_seed(ladder.name, "regime")).integers(0, t, size=(n_boot, t))
+    rb_near, rb_above, _, _ = _regime_r(scores[boot_index], chance[boot_index], threshold)
+    with np.errstate(invalid="ignore"):
+        near_b, above_b = np.nanmean(rb_near, axis=-1), np.nanmean(rb_above, axis=-1)
+    both = np.isfinite(r_near) & np.isfinite(r_above)
+    diff_b = np.nanmean(np.where(both, rb_above - rb_near, np.nan), axis=-1)
+    out = {"ladder": ladder.name, "n_tasks": t, "n_triples": int(r_near.size), "triples_both": int(both.sum()),
+           "near_share": float(n_near.sum() / (n_near.sum() + n_above.sum())),
+           "r_near": float(np.nanmean(r_near)), "r_above": float(np.nanmean(r_above)),
+           "diff": float(np.nanmean((r_above - r_near)[both]))}
+    for key, draws in (("r_near", near_b), ("r_above", above_b), ("diff", diff_b)):
+        out[f"{key}_low"], out[f"{key}_high"] = stats.percentile_interval(draws, level)
+    out["diff_draws"] = diff_b
+    return out
+
+
+def task_sets(ladder_list: list[Ladder]) -> dict[tuple, list[Ladder]]:
+    """Ladders grouped by the set of tasks they score (with complete scores): ladders in one group
+    share every task and are not independent evidence."""
+    groups: dict[tuple, list[Ladder]] = {}
+    for ladder in ladder_list:
+        _, index, _ = score_matrix(ladder)
+        groups.setdefault(tuple(index), []).append(ladder)
+    return groups
+
+
+def pooled_regime_difference(ladder_list: list[Ladder], threshold: float = NEAR_CHANCE, n_boot: int = stats.N_BOOT,
+                             level: float = stats.LEVEL) -> dict:
+    """Mean over ladders that share one task set of the above-minus-near difference, with one
+    bootstrap over the shared tasks (the same draw for every ladder), so that ladders scoring the
+    same tasks count as one sample of tasks, not several."""
+    sets = task_sets(ladder_list)
+    if len(sets) != 1:
+        raise ValueError(f"pooled_regime_difference needs ladders that share one task set, got {len(sets)}")
+    ((tasks, group),) = sets.items()
+    t = len(tasks)
+    index = rng(ladder_seed(" + ".join(sorted(l.name for l in group)), "pooled regime")).integers(0, t, size=(n_boot, t))
+    results = [regime_correlations(ladder, threshold, n_boot, level, boot_index=index) for ladder in group]
+    draws = np.mean([r["diff_draws"] for r in results], axis=0)
+    low, high = stats.percentile_interval(draws, level)
+    return {"n_ladders": len(group), "n_tasks": t, "diff": float(np.mean([r["diff"] for r in results])), "diff_low": low, "diff_high": high}
+
+
+def display_regimes(regimes: pd.DataFrame) -> pd.DataFrame:
+    """Readable version of the by-regime test."""
+    return pd.DataFrame(
+        {
+            "Ladder": regimes["ladder"].map(short_ladder),
+            "Tasks": regimes["n_tasks"].astype(int),
+            "Near chance (share of task-triples)": regimes["near_share"].map(fmt.pct),
+            "Mean r, near chance [95% CI]": [fmt.estimate(*v) for v in regimes[["r_near", "r_near_low", "r_near_high"]].to_numpy()],
+            "Mean r, above chance [95% CI]": [fmt.estimate(*v) for v in regimes[["r_above", "r_above_low", "r_above_high"]].to_numpy()],
+            "Above − near [95% CI]": [fmt.estimate(*v) for v in regimes[["diff", "diff_low", "diff_high"]].to_numpy()],
+            "Triples with both": [f"{a} of {b}" for a, b in regimes[["triples_both", "n_triples"]].to_numpy()],
+        }
+    )
+
+
+def size_contrast(ladder: Ladder, small: int, large: int) -> dict:
+    """Do two sizes of a ladder differ on average across tasks? A paired t-test over tasks of the
+    scores at positions `small` and `large` (the thread's T5 and T8 asked this of Gopher)."""
+    scores, _, sizes = score_matrix(ladder)
+    test = sps.ttest_rel(scores[:, large], scores[:, small])
+    return {"ladder": ladder.name, "from": ladders.size_label(sizes[small]), "to": ladders.size_label(sizes[large]),
+            "ratio": float(sizes[large] / sizes[small]), "mean_gain": float((scores[:, large] - scores[:, small]).mean()),
+            "p": float(test.pvalue), "n": len(scores)}
+
+
+# --------------------------------------------------------------------------------------------
 # Everything the chapter prints
 # --------------------------------------------------------------------------------------------
 
@@ -609,6 +760,144 @@ BAND_RATIOS = np.geomspace(0.01, 100, 21)  # the simulated bands (every second r
 TRUE_RHOS = (0.0, 0.3, 0.6, 0.9)
 BAND_RHOS = (0.0, 0.6)
 SMALL_SIZE_KEYS = ("bigg", "pythia_0", "pythia_5", "pythia_dd_0", "pythia_dd_5")
+
+
+E4 = 1e4  # chapter 3 prints variances in units of 10⁻⁴ (squared score fractions)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Every number chapter 3's prose prints, named; estimates with intervals are preformatted
+    'value [low, high]' strings, variances are in units of 10⁻⁴ where the name ends in _e4."""
+
+    # the reconstruction of the author's 60-task simulation
+    n_sims: int
+    n_tasks_sim: int
+    band_max_deviation: float
+    pure_ratio: float
+    pure_median: float
+    pure_low: float
+    pure_high: float
+    small_noise_low: float
+    small_noise_high: float
+    # BIG-G item counts and the naive binomial model
+    bigg_tasks: int
+    bigg_over_cap: int
+    bigg_over_cap_all_multiple_of_cap: int
+    bigg_over_cap_testable: int
+    bigg_over_cap_testable_multiple_of_n: int
+    bigg_under_cap: int
+    bigg_under_cap_not_multiple_of_n: int
+    naive_steps: int
+    naive_exceeds: int
+    naive_exceeds_sig: int
+    naive_capped_exceeds: int
+    naive_capped_exceeds_sig: int
+    naive_mean_e4: float
+    naive_capped_mean_e4: float
+    observed_mean_e4: float
+    floor_mean_e4: float
+    naive_share_of_observed: float
+    # the lag decomposition
+    n_families: int
+    bigg_step_ratio_min: float
+    bigg_step_ratio_max: float
+    step_var_min_e4: float
+    step_var_max_e4: float
+    halves_n: int
+    halves_sigma_differs: int
+    halves_gamma_differs: int
+    halves_steps_min: int
+    halves_steps_max: int
+    pythia_lower_sigma_e4: str
+    pythia_upper_sigma_e4: str
+    pythia_lower_sizes: str
+    pythia_upper_sizes: str
+    pythia_upper_noise_share: str
+    halves_share_above_one: int  # halves whose whole noise-share interval lies above 1
+    halves_share_ci_above_one: int
+    halves_total: int
+    lag_checks_n: int
+    lag_checks_include_zero: int
+    noise_share_min: float
+    noise_share_max: float
+    noise_share_ci_above_one: int
+    bigg_noise_share: str
+    pythia_noise_share: str
+    persistent_share_max: float
+    persistent_sig: int
+    rho_observed_min: float
+    rho_observed_max: float
+    rho_needed_min: float
+    rho_needed_over_one: int
+    rho_true_in_unit: int
+    rho_true_ci_above_one: int
+    rho_true_sig_positive: int
+    bigg_rho: str
+    pythia_rho: str
+    bigg_over_naive: str
+    pythia_over_naive: str
+    over_naive_harness_n: int
+    over_naive_min: float
+    over_naive_max: float
+    over_naive_below_one: int
+    # Gwern's measurement error: attenuation against the covariance noise induces (BIG-G)
+    bigg_attenuation: float
+    bigg_induced: float
+    # the smallest sizes, and the thread's reading: at chance rather than small
+    bigg_first_triple: str
+    bigg_first_r: str
+    bigg_first_diff: str
+    bigg_n_negative: int
+    pythia_first_triple: str
+    pythia_first_r: str
+    pythia_first_diff: str
+    pythia_trend: str
+    near_chance_points: float
+    thread_p_small: str
+    thread_p_anova: str
+    regime_ladders: int
+    regime_all_diff_positive: bool
+    regime_diff_positive: int
+    regime_diff_sig: int
+    regime_expected_sig: float
+    regime_task_sets: int
+    families_task_sets: int
+    harness_tasks: int
+    pooled_harness_ladders: int
+    pooled_harness_diff: str
+    regime_near_min: float
+    regime_near_max: float
+    bigg_regime_near: str
+    bigg_regime_above: str
+    bigg_regime_diff: str
+    pythia_regime_near: str
+    pythia_regime_above: str
+    pythia_regime_diff: str
+    # T5 against T8: adjacent small sizes against sizes 17 times apart (Pythia 0-shot)
+    adjacent_from: str
+    adjacent_to: str
+    adjacent_p: float
+    far_from: str
+    far_to: str
+    far_ratio: float
+    far_p: float
+    # the item-level simulation (E9)
+    item_tasks: int
+    item_items: int
+    item_scenarios: int
+    item_noise_corr_shared: float
+    item_sigma_shortfall_shared: float
+    item_booked_max_share: float
+    item_fail_true_gamma_e4: float
+    item_fail_est_gamma_e4: float
+    item_fail_true_rho: float
+    item_fail_est_rho: str
+    item_fail_noise_share: float
+    item_fail_true_noise_share: float
+    item_rho_bias_momentum: float
+    item_over_naive_min: float
+    item_over_naive_max: float
 
 
 @dataclass
@@ -623,142 +912,183 @@ class ChapterResults:
     lags: pd.DataFrame
     triples: pd.DataFrame
     small: pd.DataFrame
+    regimes: pd.DataFrame
+    item_sensitivity: pd.DataFrame
     names: dict[str, str]
-    facts: dict = field(default_factory=dict)
+    bigg_gain_noise: tuple[float, float, float]  # BIG-G's own 2σ² with its interval, for the chart
+    facts: Facts
 
     def family(self, key: str) -> pd.Series:
         return self.families.set_index("ladder").loc[self.names.get(key, key)]
 
-    def est(self, key: str, stem: str, digits: int = 2, scale: float = 1.0) -> str:
-        """'estimate [95% CI]' of one family's noise estimate (`scale` for display units)."""
-        row = self.family(key)
-        return fmt.estimate(row[stem] * scale, row[f"{stem}_low"] * scale, row[f"{stem}_high"] * scale, digits)
 
-    def rho_text(self, key: str) -> str:
-        """Corrected momentum with its interval, '>1' outside the range of a correlation."""
-        row = self.family(key)
-        return f"{fmt_rho(row['rho_true'])} [{fmt_rho(row['rho_true_low'])}, {fmt_rho(row['rho_true_high'])}]"
-
-    def half(self, key: str, half: str) -> pd.Series:
-        rows = self.halves[(self.halves["ladder"] == self.names.get(key, key)) & (self.halves["half"] == half)]
-        return rows.iloc[0]
-
-    def half_est(self, key: str, half: str, stem: str, digits: int = 2, scale: float = 1.0) -> str:
-        row = self.half(key, half)
-        return fmt.estimate(row[stem] * scale, row[f"{stem}_low"] * scale, row[f"{stem}_high"] * scale, digits)
-
-    def small_row(self, key: str) -> pd.Series:
-        return self.small.set_index("ladder").loc[self.names.get(key, key)]
-
-    def small_ci(self, key: str, stem: str) -> str:
-        row = self.small_row(key)
-        if stem == "first":
-            return fmt.estimate(row["first_r"], row["first_low"], row["first_high"])
-        if stem == "trend":
-            return fmt.estimate(row["trend_per_step"], row["trend_low"], row["trend_high"])
-        return fmt.estimate(row[stem], row[f"{stem}_low"], row[f"{stem}_high"])
-
-    def sim_at(self, true_rho: float, ratio: float) -> pd.Series:
-        band = self.band[self.band["true_rho"] == true_rho]
-        return band.iloc[int(np.argmin(np.abs(np.log(band["ratio"].to_numpy()) - np.log(ratio))))]
+def _ci_text(row: pd.Series, stem: str, digits: int = 2, scale: float = 1.0) -> str:
+    return fmt.estimate(row[stem] * scale, row[f"{stem}_low"] * scale, row[f"{stem}_high"] * scale, digits)
 
 
-def _facts(naive: pd.DataFrame, naive_capped: pd.DataFrame, item_check: pd.DataFrame, families: pd.DataFrame, band: pd.DataFrame, lags: pd.DataFrame) -> dict:
+def _rho_text(row: pd.Series) -> str:
+    return f"{fmt_rho(row['rho_true'])} [{fmt_rho(row['rho_true_low'])}, {fmt_rho(row['rho_true_high'])}]"
+
+
+def rho_needed(noise_share) -> np.ndarray:
+    """True momentum at which the observed lag-1 r is zero, from r = ρ(1 − s) − s/2: s / (2(1 − s))
+    (infinite for s ≥ 1)."""
+    s = np.asarray(noise_share, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.where(s < 1, s / (2 * (1 - s)), np.inf)
+
+
+def build_facts(res: dict) -> Facts:
+    """Chapter 3's Facts from the tables `chapter_results` computes (no statistics of its own)."""
+    band, naive, naive_capped, item_check = res["band"], res["naive"], res["naive_capped"], res["item_check"]
+    families, halves, lags, small, regimes, sens, names = (res[k] for k in ("families", "halves", "lags", "small", "regimes", "item_sensitivity", "names"))
+    fam = families.set_index("ladder")
+    bigg, pythia = fam.loc[names["bigg"]], fam.loc[names["pythia_0"]]
+    pure = band[band["true_rho"] == 0.0].iloc[-1]
+    near_zero = band[band["true_rho"] == 0.0].iloc[0]
     big = item_check[item_check["n_items"] > BIGBENCH_SUBSAMPLE]
     testable = big[big["n_testable"]]
-    small_tasks = item_check[item_check["n_items"] <= BIGBENCH_SUBSAMPLE]
-    pure_noise = band[(band["true_rho"] == 0.0)].iloc[-1]
-    return {
-        "bigg_tasks": len(item_check),
-        "bigg_over_cap": len(big),
-        "bigg_over_cap_all_multiple_of_cap": int(big["multiple_of_cap"].sum()),
-        "bigg_over_cap_testable": len(testable),
-        "bigg_over_cap_testable_multiple_of_n": int(testable["multiple_of_n"].sum()),
-        "bigg_under_cap": len(small_tasks),
-        "bigg_under_cap_multiple_of_n": int(small_tasks["multiple_of_n"].sum()),
-        "naive_steps": len(naive),
-        "naive_exceeds": int((naive["naive"] > naive["observed"]).sum()),
-        "naive_exceeds_sig": int((naive["excess_high"] < 0).sum()),
-        "naive_capped_exceeds": int((naive_capped["naive"] > naive_capped["observed"]).sum()),
-        "naive_capped_exceeds_sig": int((naive_capped["excess_high"] < 0).sum()),
-        "naive_mean": float(naive["naive"].mean()),
-        "naive_capped_mean": float(naive_capped["naive"].mean()),
-        "observed_mean": float(naive["observed"].mean()),
-        "floor_mean": float(naive["floor"].mean()),
-        "naive_share_of_observed": float(naive["naive"].mean() / naive["observed"].mean()),
-        "pure_noise_r": float(pure_noise["median"]),
-        "pure_noise_low": float(pure_noise["low"]),
-        "pure_noise_high": float(pure_noise["high"]),
-        "pure_noise_ratio": float(pure_noise["ratio"]),
-        "n_families": len(families),
-        "noise_share_min": float(families["noise_share"].min()),
-        "noise_share_max": float(families["noise_share"].max()),
-        "noise_share_over_half": int((families["noise_share_low"] > 0.5).sum()),
-        "noise_share_ci_above_zero": int((families["noise_share_low"] > 0).sum()),
-        "persistent_share_max": float(families["persistent_share"].max()),
-        "persistent_sig": int((families["persistent_share_low"] > 0).sum()),
-        "over_naive_harness_n": int((~families["ladder"].str.contains("bigbench")).sum()),
-        "over_naive_below_one": int(((families["ladder_over_naive_high"] < 1) & ~families["ladder"].str.contains("bigbench")).sum()),
-        "over_naive_min": float(families.loc[~families["ladder"].str.contains("bigbench"), "ladder_over_naive"].min()),
-        "over_naive_max": float(families.loc[~families["ladder"].str.contains("bigbench"), "ladder_over_naive"].max()),
-        "rho_true_sig_positive": int((families["rho_true_low"] > 0).sum()),
-        "rho_true_sig_negative": int((families["rho_true_high"] < 0).sum()),
-        "rho_true_outside": int(((families["rho_true"] > 1) | (families["rho_true"] < -1) | families["rho_true"].isna()).sum()),
-    }
+    under = item_check[item_check["n_items"] <= BIGBENCH_SUBSAMPLE]
+    harness = ~families["ladder"].str.contains("bigbench")
+    first_half = halves.drop_duplicates("ladder")
+    checks = [v for v in lags.attrs.get("v3_minus_v2", {}).values() if np.isfinite(v[1])]
+    py_halves = halves[halves["ladder"] == names["pythia_0"]].set_index("half")
+    needed = rho_needed(families["noise_share"])
+    sizes = np.asarray(res["bigg_sizes"], dtype=float)
+    step_ratios = sizes[1:] / sizes[:-1]
+    sm = small.set_index("ladder")
+    bs, ps = sm.loc[names["bigg"]], sm.loc[names["pythia_0"]]
+    reg = regimes.set_index("ladder")
+    br, pr = reg.loc[names["bigg"]], reg.loc[names["pythia_0"]]
+    adjacent, far = res["contrasts"]
+    shared = sens[sens["scenario"] != next(iter(_scenario_names()))]
+    realistic = shared[~shared["scenario"].str.contains("little true spread")]
+    fail = sens[sens["scenario"].str.contains("little true spread") & (sens["momentum_sd"] == 0)].iloc[0]
+    with_momentum = sens[sens["momentum_sd"] > 0]
+    return Facts(
+        n_sims=int(pure["n_sims"]), n_tasks_sim=int(pure["n_tasks"]),
+        band_max_deviation=float((band["median"] - band["closed_form"]).abs().max()),
+        pure_ratio=float(pure["ratio"]), pure_median=float(pure["median"]), pure_low=float(pure["low"]), pure_high=float(pure["high"]),
+        small_noise_low=float(near_zero["low"]), small_noise_high=float(near_zero["high"]),
+        bigg_tasks=len(item_check), bigg_over_cap=len(big), bigg_over_cap_all_multiple_of_cap=int(big["multiple_of_cap"].sum()),
+        bigg_over_cap_testable=len(testable), bigg_over_cap_testable_multiple_of_n=int(testable["multiple_of_n"].sum()),
+        bigg_under_cap=len(under), bigg_under_cap_not_multiple_of_n=int((~under["multiple_of_n"]).sum()),
+        naive_steps=len(naive), naive_exceeds=int((naive["naive"] > naive["observed"]).sum()),
+        naive_exceeds_sig=int((naive["excess_high"] < 0).sum()),
+        naive_capped_exceeds=int((naive_capped["naive"] > naive_capped["observed"]).sum()),
+        naive_capped_exceeds_sig=int((naive_capped["excess_high"] < 0).sum()),
+        naive_mean_e4=float(naive["naive"].mean() * E4), naive_capped_mean_e4=float(naive_capped["naive"].mean() * E4),
+        observed_mean_e4=float(naive["observed"].mean() * E4), floor_mean_e4=float(naive["floor"].mean() * E4),
+        naive_share_of_observed=float(naive["naive"].mean() / naive["observed"].mean()),
+        n_families=len(families),
+        bigg_step_ratio_min=float(step_ratios.min()), bigg_step_ratio_max=float(step_ratios.max()),
+        step_var_min_e4=float(naive["observed"].min() * E4), step_var_max_e4=float(naive["observed"].max() * E4),
+        halves_n=len(first_half),
+        halves_sigma_differs=int(((first_half["sigma_sq_diff_low"] > 0) | (first_half["sigma_sq_diff_high"] < 0)).sum()),
+        halves_gamma_differs=int(((first_half["gamma_diff_low"] > 0) | (first_half["gamma_diff_high"] < 0)).sum()),
+        halves_steps_min=int(halves["n_steps"].min()), halves_steps_max=int(halves["n_steps"].max()),
+        pythia_lower_sigma_e4=_ci_text(py_halves.loc["lower"], "sigma_sq", 1, E4),
+        pythia_upper_sigma_e4=_ci_text(py_halves.loc["upper"], "sigma_sq", 1, E4),
+        pythia_lower_sizes=str(py_halves.loc["lower", "sizes"]), pythia_upper_sizes=str(py_halves.loc["upper", "sizes"]),
+        pythia_upper_noise_share=_ci_text(py_halves.loc["upper"], "noise_share"),
+        halves_share_above_one=int((halves["noise_share_low"] > 1).sum()),
+        halves_share_ci_above_one=int((halves["noise_share_high"] > 1).sum()), halves_total=len(halves),
+        lag_checks_n=len(checks), lag_checks_include_zero=int(sum(low < 0 < high for _, low, high in checks)),
+        noise_share_min=float(families["noise_share"].min()), noise_share_max=float(families["noise_share"].max()),
+        noise_share_ci_above_one=int((families["noise_share_high"] > 1).sum()),
+        bigg_noise_share=_ci_text(bigg, "noise_share"), pythia_noise_share=_ci_text(pythia, "noise_share"),
+        persistent_share_max=float(families["persistent_share"].max()), persistent_sig=int((families["persistent_share_low"] > 0).sum()),
+        rho_observed_min=float(families["rho_observed"].min()), rho_observed_max=float(families["rho_observed"].max()),
+        rho_needed_min=float(needed.min()), rho_needed_over_one=int((needed > 1).sum()),
+        rho_true_in_unit=int(((families["rho_true"] >= 0) & (families["rho_true"] <= 1)).sum()),
+        rho_true_ci_above_one=int((families["rho_true_high"] > 1).sum()), rho_true_sig_positive=int((families["rho_true_low"] > 0).sum()),
+        bigg_rho=_rho_text(bigg), pythia_rho=_rho_text(pythia),
+        bigg_over_naive=_ci_text(bigg, "ladder_over_naive"), pythia_over_naive=_ci_text(pythia, "ladder_over_naive"),
+        over_naive_harness_n=int(harness.sum()),
+        over_naive_min=float(families.loc[harness, "ladder_over_naive"].min()), over_naive_max=float(families.loc[harness, "ladder_over_naive"].max()),
+        over_naive_below_one=int((harness & (families["ladder_over_naive_high"] < 1)).sum()),
+        bigg_attenuation=float(1 - bigg["noise_share"]), bigg_induced=float(-bigg["noise_share"] / 2),
+        bigg_first_triple=str(bs["first_triple"]), bigg_first_r=fmt.estimate(bs["first_r"], bs["first_low"], bs["first_high"]),
+        bigg_first_diff=_ci_text(bs, "diff"), bigg_n_negative=int(bs["n_negative"]),
+        pythia_first_triple=str(ps["first_triple"]), pythia_first_r=fmt.estimate(ps["first_r"], ps["first_low"], ps["first_high"]),
+        pythia_first_diff=_ci_text(ps, "diff"),
+        pythia_trend=fmt.estimate(ps["trend_per_step"], ps["trend_low"], ps["trend_high"]),
+        near_chance_points=100 * NEAR_CHANCE, thread_p_small=THREAD_P_SMALL_MODELS, thread_p_anova=THREAD_P_ANOVA_400M_7B, regime_ladders=len(regimes),
+        regime_all_diff_positive=bool((regimes["diff"] > 0).all()), regime_diff_positive=int((regimes["diff"] > 0).sum()),
+        regime_diff_sig=int((regimes["diff_low"] > 0).sum()), regime_expected_sig=(1 - stats.LEVEL) / 2 * len(regimes),
+        regime_task_sets=int(res["regime_task_sets"]), families_task_sets=int(res["families_task_sets"]),
+        harness_tasks=int(families.loc[harness, "n_tasks"].max()), pooled_harness_ladders=int(res["pooled_regime"]["n_ladders"]),
+        pooled_harness_diff=_ci_text(pd.Series(res["pooled_regime"]), "diff"),
+        regime_near_min=float(regimes["r_near"].min()), regime_near_max=float(regimes["r_near"].max()),
+        bigg_regime_near=_ci_text(br, "r_near"), bigg_regime_above=_ci_text(br, "r_above"), bigg_regime_diff=_ci_text(br, "diff"),
+        pythia_regime_near=_ci_text(pr, "r_near"), pythia_regime_above=_ci_text(pr, "r_above"), pythia_regime_diff=_ci_text(pr, "diff"),
+        adjacent_from=adjacent["from"], adjacent_to=adjacent["to"], adjacent_p=adjacent["p"],
+        far_from=far["from"], far_to=far["to"], far_ratio=far["ratio"], far_p=far["p"],
+        item_tasks=int(res["item_model"].n_tasks), item_items=int(res["item_model"].n_items), item_scenarios=int(sens["scenario"].nunique()),
+        item_noise_corr_shared=float(sens.loc[sens["scenario"] == "shared items", "noise_corr_lag1"].mean()),
+        item_sigma_shortfall_shared=float((1 - shared["est_sigma_sq"] / shared["true_sigma_sq"]).mean()),
+        item_booked_max_share=float((realistic["momentum_from_noise"].abs() / realistic["true_gamma"]).max()),
+        item_fail_true_gamma_e4=float(fail["true_gamma"] * E4), item_fail_est_gamma_e4=float(fail["est_gamma"] * E4),
+        item_fail_true_rho=float(fail["true_rho"]), item_fail_est_rho=fmt_rho(fail["est_rho"]),
+        item_fail_noise_share=float(fail["est_noise_share"]), item_fail_true_noise_share=float(fail["true_noise_share"]),
+        item_rho_bias_momentum=float((with_momentum["est_rho"] - with_momentum["true_rho"]).mean()),
+        item_over_naive_min=float(shared["ladder_over_naive"].min()), item_over_naive_max=float(shared["ladder_over_naive"].max()),
+    )
+
+
+def _scenario_names():
+    from . import item_noise
+
+    return item_noise.SCENARIOS
 
 
 def chapter_results(frame: pd.DataFrame | None = None, n_boot: int = stats.N_BOOT, n_sims: int = 2000) -> ChapterResults:
     """Every number of chapter 3, from the shipped data (or `frame`, in the long schema)."""
+    from . import item_noise
     from .reanalysis import chapter_ladders, ladder_names
 
     frame = data.load_all() if frame is None else frame
     ladder_list = chapter_ladders(frame)
     names = ladder_names(ladder_list)
     by_name = {ladder.name: ladder for ladder in ladder_list}
-    curve = closed_form_curve(RATIOS, TRUE_RHOS)
-    band = simulation_band(BAND_RATIOS, BAND_RHOS, n_sims)
+    res: dict = {"names": names}
+    res["curve"] = closed_form_curve(RATIOS, TRUE_RHOS)
+    res["band"] = simulation_band(BAND_RATIOS, BAND_RHOS, n_sims)
     bigg = by_name[names["bigg"]]
-    item_check = bigbench_item_check(bigg)
-    naive = naive_noise_check(bigg, None, n_boot)
-    naive_capped = naive_noise_check(bigg, BIGBENCH_SUBSAMPLE, n_boot)
+    res["bigg_sizes"] = bigg.sizes
+    res["item_check"] = bigbench_item_check(bigg)
+    res["naive"] = naive_noise_check(bigg, None, n_boot)
+    res["naive_capped"] = naive_noise_check(bigg, BIGBENCH_SUBSAMPLE, n_boot)
     chosen = noise_ladders(ladder_list)
-    families = family_table(chosen, n_boot)
-    halves = pd.concat([stationarity(ladder, n_boot) for ladder in chosen if len(ladder.sizes) - 1 >= 2 * MIN_GAINS], ignore_index=True)
+    res["families"] = family_table(chosen, n_boot)
+    res["families_task_sets"] = len(task_sets(chosen))
+    res["halves"] = pd.concat([stationarity(ladder, n_boot) for ladder in chosen if len(ladder.sizes) - 1 >= 2 * MIN_GAINS], ignore_index=True)
     lag_frames = [lag_profile(ladder, None, n_boot) for ladder in chosen if len(ladder.sizes) - 1 >= 4]
     lags = pd.concat(lag_frames, ignore_index=True)
     for group in lag_frames:  # keep the V3 - V2 checks, which concat drops
         lags.attrs.setdefault("v3_minus_v2", {})[group["ladder"].iloc[0]] = group.attrs["v3_minus_v2"]
-    triple_frames, summaries = [], []
+    res["lags"] = lags
+    triple_frames, summaries, regimes = [], [], []
     for key in SMALL_SIZE_KEYS:
         if key in names:
             per_triple, summary = triple_correlations(by_name[names[key]], n_boot)
             triple_frames.append(per_triple)
             summaries.append(summary)
-    triples = pd.concat(triple_frames, ignore_index=True)
-    small = pd.DataFrame(summaries)
-    facts = _facts(naive, naive_capped, item_check, families, band, lags)
-    facts["lag_checks"] = lags.attrs.get("v3_minus_v2", {})
-    checks = [v for v in facts["lag_checks"].values() if np.isfinite(v[1])]
-    facts["lag_checks_n"] = len(checks)
-    facts["lag_checks_include_zero"] = int(sum(low < 0 < high for _, low, high in checks))
-    first = halves.drop_duplicates("ladder")
-    facts["halves_n"] = len(first)
-    facts["halves_sigma_differs"] = sorted(first.loc[(first["sigma_sq_diff_low"] > 0) | (first["sigma_sq_diff_high"] < 0), "ladder"])
-    facts["halves_gamma_differs"] = sorted(first.loc[(first["gamma_diff_low"] > 0) | (first["gamma_diff_high"] < 0), "ladder"])
-    facts["rho_true_in_unit"] = int(((families["rho_true"] >= 0) & (families["rho_true"] <= 1)).sum())
-    facts["rho_true_ci_above_one"] = int((families["rho_true_high"] > 1).sum())
-    facts["rho_observed_min"] = float(families["rho_observed"].min())
-    facts["rho_observed_max"] = float(families["rho_observed"].max())
-    facts["halves_steps_min"] = int(halves["n_steps"].min())
-    facts["halves_steps_max"] = int(halves["n_steps"].max())
-    share = families["noise_share"].clip(upper=0.999)
-    needed = share / (2 * (1 - share))  # true ρ at which the observed lag-1 r would be zero
-    facts["rho_needed_min"] = float(needed.min())
-    facts["rho_needed_over_one"] = int((needed > 1).sum())
-    facts["band_max_deviation"] = float((band["median"] - band["closed_form"]).abs().max())
-    sizes = np.asarray(bigg.sizes, dtype=float)
-    ratios = sizes[1:] / sizes[:-1]
-    facts["bigg_step_ratio_min"], facts["bigg_step_ratio_max"] = float(ratios.min()), float(ratios.max())
-    steps = naive["observed"]
-    facts["step_var_min"], facts["step_var_max"] = float(steps.min()), float(steps.max())
-    return ChapterResults(curve, band, item_check, naive, naive_capped, families, halves, lags, triples, small, names, facts)
+            regimes.append(regime_correlations(by_name[names[key]], NEAR_CHANCE, n_boot))
+    res["triples"] = pd.concat(triple_frames, ignore_index=True)
+    res["small"] = pd.DataFrame(summaries)
+    res["regimes"] = pd.DataFrame(regimes).drop(columns="diff_draws")
+    regime_ladders = [by_name[names[key]] for key in SMALL_SIZE_KEYS if key in names]
+    res["regime_task_sets"] = len(task_sets(regime_ladders))
+    res["pooled_regime"] = pooled_regime_difference([l for l in regime_ladders if l.benchmark != "bigbench"], NEAR_CHANCE, n_boot)
+    pythia = by_name[names["pythia_0"]]
+    # Pythia's 405M against 1.01B (adjacent) and against 6.86B (×17, like Gopher's 417M -> 7.1B).
+    res["contrasts"] = (size_contrast(pythia, 2, 3), size_contrast(pythia, 2, 6))
+    res["item_model"] = item_noise.BASE
+    res["item_sensitivity"] = item_noise.sensitivity_table()
+    facts = build_facts(res)
+    row = res["families"].set_index("ladder").loc[names["bigg"]]
+    gain_noise = (2 * row["sigma_sq"], 2 * row["sigma_sq_low"], 2 * row["sigma_sq_high"])
+    return ChapterResults(res["curve"], res["band"], res["item_check"], res["naive"], res["naive_capped"], res["families"],
+                          res["halves"], lags, res["triples"], res["small"], res["regimes"], res["item_sensitivity"], names,
+                          gain_noise, facts)

@@ -29,7 +29,7 @@ Fitting choices (stable API, also used by the forecasting and emergence chapters
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -746,6 +746,13 @@ def max_items_for(ladder) -> float | None:
     return BIGG_MAX_ITEMS if ladder.family.startswith("BIG-G") else None
 
 
+def ladder_seed(ladder_name: str, purpose: str) -> int:
+    """A seed offset keyed by the ladder's identity and the purpose of the draw (see `noise.ladder_seed`)."""
+    from .noise import ladder_seed as keyed
+
+    return keyed(ladder_name, purpose)
+
+
 def select_triples(sizes, low: float, high: float) -> list[tuple[float, float, float]]:
     """Every (s1, s2, s3) of increasing sizes whose two step ratios both lie in [low, high]."""
     sizes = sorted(float(s) for s in sizes)
@@ -829,20 +836,20 @@ def reproduction_table(ladder_list=None, fits: pd.DataFrame | None = None, n_rep
     ladder_list = ladder_list or chapter_ladders()
     fits = fits if fits is not None else fit_chapter_ladders(ladder_list)
     records = []
-    for li, ladder in enumerate(ladder_list):
+    for ladder in ladder_list:
         wide = ladder.matrix("raw")
         lf = fits[fits["ladder"] == ladder.name].set_index(list(TASK_ID))
         lf = lf[lf["note"] == ""]
         wide = wide.loc[lf.index]
         sd_all = residual_sd(lf, wide)
-        for ci, (label, (low, high)) in enumerate(SPACING_CLASSES.items()):
-            for ti, triple in enumerate(select_triples(ladder.sizes, low, high)):
+        for label, (low, high) in SPACING_CLASSES.items():
+            for triple in select_triples(ladder.sizes, low, high):
                 scores = wide[list(triple)].to_numpy(float)
                 ok = np.isfinite(scores).all(axis=1)
                 g1, g2 = scores[ok, 1] - scores[ok, 0], scores[ok, 2] - scores[ok, 1]
                 r = _pearson(g1, g2)
                 lo, hi = fisher_ci(r, int(ok.sum()))
-                seed = 4000 + 100 * li + 10 * ci + ti
+                seed = ladder_seed(ladder.name, f"reproduction {triple}")  # keyed by what is simulated, not by position
                 sim_res = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "residual", seed, sd=sd_all[ok])
                 sim_bin = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "binomial", seed + 50000)
                 q = progress(np.log(np.asarray(triple))[None, :], lf["k"].to_numpy(float)[ok, None], lf["x0"].to_numpy(float)[ok, None])
@@ -954,8 +961,11 @@ def fit_summary(fits: pd.DataFrame, ladder_list) -> pd.DataFrame:
             "Non-monotone (no sigmoid fits)": int(counts.get(STATUSES[3], 0)),
             f"Binomial test rejects (p < {GOF_LEVEL:g})": rejected,
             "Median k of rising tasks [95% CI]": f"{k_med:.2f} [{k_lo:.2f}, {k_hi:.2f}]" if np.isfinite(k_med) else "–",
-            "Median residual sd / binomial sd [95% CI]": f"{ratio:.2f} [{ratio_lo:.2f}, {ratio_hi:.2f}]",
+            "Median residual sd / binomial sd, uncentred [95% CI]": f"{ratio:.2f} [{ratio_lo:.2f}, {ratio_hi:.2f}]",
         })
+        if "noise_ratio_centred" in f:
+            centred = median_ci(f["noise_ratio_centred"], seed_offset=SEED_BOOT + 25 + i)
+            rows[-1]["Median residual sd / binomial sd, centred [95% CI]"] = f"{centred[0]:.2f} [{centred[1]:.2f}, {centred[2]:.2f}]"
     wide = pd.DataFrame(rows).set_index("Ladder").T.astype(str)
     wide.columns.name = None
     return wide.rename_axis("Measure").reset_index()
@@ -1072,21 +1082,345 @@ def limit_checks(n_tasks: int = 200000) -> dict:
     return out
 
 
-@dataclass
-class ChapterResults:
-    """Everything chapter 4 prints or plots, computed by `chapter_results()`."""
+# ---------------------------------------------------------------------------------------------
+# Printed bands with stable digits (E6) and the fitted population (E8)
 
-    ladders: list
-    fits: pd.DataFrame
-    summary: pd.DataFrame
-    grid: pd.DataFrame
-    limits: dict
-    states: pd.DataFrame
-    reproduction: pd.DataFrame
-    reproduction_summary: pd.DataFrame
-    observed_states: pd.DataFrame
-    free_ceiling: pd.DataFrame
-    numbers: dict
+BAND_BENCHMARKS = 100_000  # benchmarks per printed band: Monte Carlo error of its quantiles below 0.003
+SEED_BAND = 4500
+
+
+def benchmark_band(spacing: float, population: Population, n_tasks: int = BENCHMARK_TASKS, n_benchmarks: int = BAND_BENCHMARKS,
+                   seed_offset: int = SEED_BAND, level: float = 0.95, n_batches: int = 20) -> dict:
+    """Central `level` range of the correlation of successive gains within one benchmark of
+    `n_tasks` tasks drawn from `population`, from `n_benchmarks` simulated benchmarks.
+
+    `low_se`/`high_se` are Monte Carlo standard errors of the two quantiles from `n_batches`
+    batches of benchmarks (sd of the batch quantiles / sqrt(n_batches), scaled to the full run).
+    `r` is the population correlation over all simulated tasks.
+    """
+    from .stats import pearson_rows
+
+    if n_benchmarks % n_batches:
+        raise ValueError("n_benchmarks must be a multiple of n_batches")
+    sim = simulate_tasks(spacing, population, n_tasks * n_benchmarks, seed_offset)
+    r = pearson_rows(sim["g1"].reshape(n_benchmarks, n_tasks), sim["g2"].reshape(n_benchmarks, n_tasks))
+    tail = (1 - level) / 2
+    low, median, high = np.quantile(r, [tail, 0.5, 1 - tail])
+    batches = np.quantile(r.reshape(n_batches, -1), [tail, 1 - tail], axis=1)  # (2, n_batches)
+    se = batches.std(axis=1, ddof=1) / np.sqrt(n_batches)
+    return {"spacing": spacing, "n_tasks": n_tasks, "n_benchmarks": n_benchmarks, "r": _pearson(sim["g1"], sim["g2"]),
+            "median": float(median), "low": float(low), "high": float(high), "low_se": float(se[0]), "high_se": float(se[1])}
+
+
+def fitted_population(fits: pd.DataFrame, noise: float | None = None) -> Population:
+    """The reference population with the fitted median slope of the rising tasks and, unless
+    `noise` is given, the median fitted noise as a fraction of the chance-to-ceiling range."""
+    rising = fits[fits["status"].str.startswith("rising")]
+    k = float(np.median(rising["k"]))
+    if noise is None:
+        noise = float(np.median(noise_fraction_of_range(fits)))
+    return replace(REFERENCE, k_median=k, noise=noise)
+
+
+def noise_fraction_of_range(fits: pd.DataFrame) -> pd.Series:
+    """Residual sd about each task's curve (rmse with n - 2 dof) as a fraction of its range h - c."""
+    dof = (fits["n"] - 2).clip(lower=1)
+    return fits["rmse"] * np.sqrt(fits["n"] / dof) / (fits["ceiling"] - fits["chance"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Residual noise against binomial noise, centred and by regime (E7)
+
+MMLU_PREFIX = "mmlu_"
+
+
+def centred_noise_ratio(ladder_list, fits: pd.DataFrame) -> pd.Series:
+    """Per task (aligned to `fits`): residual sd about the fitted curve with the mean residual
+    removed (`residual_sd`) over the binomial sd sqrt(p (1 - p) / n_items) at the mean score.
+
+    Centring matters: tasks that sit below chance (Pythia's MMLU subjects) have residuals with a
+    non-zero mean, which an uncentred RMSE counts as noise.
+    """
+    from .ladders import TASK_ID
+
+    out = pd.Series(np.nan, index=fits.index)
+    for ladder in ladder_list:
+        rows = fits[(fits["ladder"] == ladder.name) & (fits["note"] == "")]
+        wide = ladder.matrix("raw").loc[pd.MultiIndex.from_frame(rows[list(TASK_ID)])]
+        sd = residual_sd(rows, wide)
+        p = rows["mean_score"].clip(0.02, 0.98).to_numpy(float)
+        out.loc[rows.index] = sd / np.sqrt(p * (1 - p) / rows["n_items"].to_numpy(float))
+    return out
+
+
+def task_regime(fits: pd.DataFrame) -> pd.Series:
+    """'MMLU' for the harness ladders' MMLU subjects (at chance for these models), 'rising' for
+    the other tasks whose fit rises, else 'other'."""
+    mmlu = fits["task"].str.startswith(MMLU_PREFIX)
+    rising = fits["status"].str.startswith("rising")
+    return pd.Series(np.where(mmlu, "MMLU", np.where(rising, "rising, not MMLU", "other")), index=fits.index)
+
+
+def noise_reconciliation(ladder_list, fits: pd.DataFrame, n_boot: int = 1000) -> pd.DataFrame:
+    """Chapter 3's lag estimate of 2σ² over the naive binomial gain variance and chapter 4's
+    centred residual variance over the binomial variance, on the same tasks of each harness ladder,
+    split into the MMLU subjects and the rest (percentile intervals over tasks)."""
+    from . import noise
+    from .stats import bootstrap
+
+    rows = []
+    for ladder in ladder_list:
+        if ladder.benchmark == "bigbench":
+            continue
+        scores, index, _ = noise.score_matrix(ladder)
+        n = noise.item_counts(ladder, index)
+        tasks = index.get_level_values("task")
+        f = fits[fits["ladder"] == ladder.name].set_index("task")
+        for label, mask in (("MMLU", tasks.str.startswith(MMLU_PREFIX)), ("not MMLU", ~tasks.str.startswith(MMLU_PREFIX))):
+            est = noise.estimate_noise(np.diff(scores[mask], axis=1), n_boot, naive=noise.naive_gain_noise(scores[mask], n[mask]),
+                                       seed_offset=noise.ladder_seed(ladder.name, f"reconcile {label}"))
+            ratio_sq = f.loc[list(tasks[mask]), "noise_ratio_centred"].to_numpy(float) ** 2
+            med, lo, hi = bootstrap(ratio_sq, np.median, n_boot, seed_offset=noise.ladder_seed(ladder.name, f"residual {label}"))
+            rows.append({"ladder": ladder.name, "tasks": label, "n_tasks": int(mask.sum()),
+                         "lag": est["ladder_over_naive"], "lag_low": est["ladder_over_naive_low"], "lag_high": est["ladder_over_naive_high"],
+                         "residual": med, "residual_low": lo, "residual_high": hi})
+    return pd.DataFrame(rows)
+
+
+def display_reconciliation(table: pd.DataFrame) -> pd.DataFrame:
+    from . import fmt
+
+    return pd.DataFrame({
+        "Ladder": table["ladder"].map(_short),
+        "Tasks": [f"{a} ({b})" for a, b in zip(table["tasks"], table["n_tasks"])],
+        "Chapter 3: 2σ² ÷ naive binomial [95% CI]": [fmt.estimate(*v) for v in table[["lag", "lag_low", "lag_high"]].to_numpy()],
+        "Chapter 4: median (centred residual sd ÷ binomial sd)² [95% CI]": [fmt.estimate(*v) for v in table[["residual", "residual_low", "residual_high"]].to_numpy()],
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# Hierarchical fits: partial pooling of slopes, midpoints and free ceilings
+
+HIER_ITERATIONS = 3
+MAX_NFEV_HIER = 60  # per pass; the population values move by < 0.01 between 30 and 300 evaluations
+LOG_K_BOUNDS = (np.log(0.02), np.log(K_MAX))
+CEILING_LOGIT_BOUNDS = (-6.0, 8.0)
+
+
+def fit_hierarchical(ladder, max_items: float | None = None, iterations: int = HIER_ITERATIONS,
+                     start: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
+    """Empirical-Bayes sigmoid fits for all tasks of one ladder, with free ceilings.
+
+    Each task has ln k, x0 and u = logit((h - c)/(1 - c)) (so the ceiling h lies in (c, 1)). Their
+    population distributions are normal with means and sds estimated from the tasks; each task's
+    parameters minimise  SSE_t / s_t²  +  sum over the three parameters of (θ - mean)² / sd², with
+    s_t the task's binomial sd times one ladder-wide factor (the root mean chi-square per degree of
+    freedom of the previous pass). All tasks are one sparse `least_squares` problem; the means and
+    sds are re-estimated from the fitted values `iterations` times (starting from the separate
+    free-ceiling fits). A task with a weakly identified ceiling or midpoint is pulled to the
+    ladder's typical value instead of a bound.
+
+    `start` may pass this ladder's rows of `fit_ladder` (ceiling 1) for the starting slopes and
+    midpoints; otherwise each task is first fitted alone. Starting ceilings are the task's highest
+    score plus 0.05 (capped below 1).
+
+    Returns one row per task (k, x0, ceiling, chance, rise across the sizes, status) and the final
+    population means and sds. The status is judged in absolute score units, as with a ceiling of
+    1: a task is flat when its fitted curve rises by less than FLAT_RISE × (1 − chance) across the
+    sizes, so that a curve rising to a ceiling just above chance is not counted as a rise.
+    """
+    from .ladders import TASK_ID
+
+    wide = ladder.matrix("raw").dropna()
+    meta = ladder.rows.groupby(list(TASK_ID)).agg(chance=("chance", "first"), n_items=("n_items", "max")).reindex(wide.index)
+    keep = meta["chance"].notna().to_numpy()
+    wide, meta = wide[keep], meta[keep]
+    x = np.log(np.asarray(wide.columns, dtype=float))
+    y = wide.to_numpy(float)
+    c = meta["chance"].to_numpy(float)
+    n_items = meta["n_items"].to_numpy(float)
+    if max_items is not None:
+        n_items = np.minimum(n_items, max_items)
+    t, k = y.shape
+    p_bar = np.clip(y.mean(axis=1), 0.02, 0.98)
+    binomial_sd = np.sqrt(p_bar * (1 - p_bar) / n_items)
+    lo, hi = float(x.min()) - X0_MARGIN, float(x.max()) + X0_MARGIN
+
+    if start is not None:
+        first = start.set_index(list(TASK_ID)).reindex(wide.index)
+        k_start, x0_start = first["k"].to_numpy(float), first["x0"].to_numpy(float)
+    else:
+        separate = [fit_sigmoid(np.exp(x), y[i], c[i]) for i in range(t)]
+        k_start, x0_start = np.array([f.k for f in separate]), np.array([f.x0 for f in separate])
+    h0 = np.clip(np.maximum(y.max(axis=1) + 0.05, c + 0.05), c + 1e-3, 1 - 1e-3)
+    theta = np.column_stack([
+        np.clip(np.log(np.maximum(np.nan_to_num(k_start, nan=0.5), 0.02)), *LOG_K_BOUNDS),
+        np.clip(np.nan_to_num(x0_start, nan=(lo + hi) / 2), lo, hi),
+        np.clip(np.log((h0 - c) / (1 - h0)), *CEILING_LOGIT_BOUNDS),
+    ])
+    scale = 1.0
+    lower = np.tile([LOG_K_BOUNDS[0], lo, CEILING_LOGIT_BOUNDS[0]], t)
+    upper = np.tile([LOG_K_BOUNDS[1], hi, CEILING_LOGIT_BOUNDS[1]], t)
+    # One sparse problem over all tasks: data rows of task i touch only its three parameters.
+    data_rows = np.repeat(np.arange(t * k), 3)
+    data_cols = (3 * np.repeat(np.arange(t), k)[:, None] + np.arange(3)).ravel()
+    prior_rows = t * k + np.arange(3 * t)
+    rows = np.concatenate([data_rows, prior_rows])
+    cols = np.concatenate([data_cols, np.arange(3 * t)])
+
+    def parts(th):
+        kk, x0, v = np.exp(th[:, 0:1]), th[:, 1:2], expit(th[:, 2:3])
+        h = c[:, None] + (1 - c[:, None]) * v
+        z = expit(kk * (x[None, :] - x0))
+        return kk, x0, v, h, z
+
+    capped = False
+    for _ in range(iterations):
+        mean = theta.mean(axis=0)
+        sd = np.maximum(theta.std(axis=0, ddof=1), [0.05, 0.1, 0.1])
+        sigma = (scale * binomial_sd)[:, None]
+
+        def residuals(flat):
+            th = flat.reshape(t, 3)
+            _, _, _, h, z = parts(th)
+            fitted = c[:, None] + (h - c[:, None]) * z
+            return np.concatenate([((fitted - y) / sigma).ravel(), ((th - mean) / sd).ravel()])
+
+        def jacobian(flat):
+            th = flat.reshape(t, 3)
+            kk, x0, v, h, z = parts(th)
+            slope = (h - c[:, None]) * z * (1 - z) / sigma
+            d_logk = slope * kk * (x[None, :] - x0)
+            d_x0 = -slope * kk
+            d_u = z * ((1 - c) * v[:, 0] * (1 - v[:, 0]))[:, None] / sigma
+            values = np.concatenate([np.stack([d_logk, d_x0, d_u], axis=-1).ravel(), np.tile(1 / sd, t)])
+            return sparse.csr_matrix((values, (rows, cols)), shape=(t * k + 3 * t, 3 * t))
+
+        result = optimize.least_squares(residuals, np.clip(theta.ravel(), lower, upper), jac=jacobian, bounds=(lower, upper),
+                                        method="trf", x_scale="jac", tr_solver="lsmr", max_nfev=MAX_NFEV_HIER)
+        theta = result.x.reshape(t, 3)
+        capped = bool(result.status == 0)  # stopped at MAX_NFEV_HIER (see there: the values have settled)
+        _, _, _, h, z = parts(theta)
+        chi2 = (((c[:, None] + (h - c[:, None]) * z - y) / binomial_sd[:, None]) ** 2).sum() / max(t * (k - 3), 1)
+        scale = float(np.sqrt(max(chi2, 1e-6)))
+    kk, x0 = np.exp(theta[:, 0]), theta[:, 1]
+    h = c + (1 - c) * expit(theta[:, 2])
+    rise = progress(x.max(), kk, x0) - progress(x.min(), kk, x0)
+    inside = (x.min() <= x0) & (x0 <= x.max())
+    flat = rise * (h - c) < FLAT_RISE * (1 - c)
+    status = np.where(flat, "flat", np.where(inside, STATUSES[0], STATUSES[1]))
+    table = pd.DataFrame({"ladder": ladder.name, "task": wide.index.get_level_values("task"), "k": kk, "x0": x0, "ceiling": h,
+                          "chance": c, "rise": rise, "status": status, "log_n_min": x.min(), "log_n_max": x.max()})
+    population = {"ladder": ladder.name, "k_median": float(np.exp(theta[:, 0].mean())), "log_k_sd": float(theta[:, 0].std(ddof=1)),
+                  "x0_mean": float(theta[:, 1].mean()), "x0_sd": float(theta[:, 1].std(ddof=1)),
+                  "ceiling_median": float(np.median(h)), "noise_scale": scale, "capped": capped}
+    return table, population
+
+
+def display_hierarchical(populations: pd.DataFrame, separate: pd.DataFrame, hierarchical: pd.DataFrame) -> pd.DataFrame:
+    """Per ladder: rising tasks and median slope, separate fits (ceiling 1) against hierarchical
+    fits (partial pooling, free ceilings), and the hierarchical population values."""
+    from . import fmt
+
+    rows = []
+    for _, pop in populations.iterrows():
+        sep = separate[separate["ladder"] == pop["ladder"]]
+        hier = hierarchical[hierarchical["ladder"] == pop["ladder"]]
+        sep_rising = sep[sep["status"].str.startswith("rising")]
+        hier_rising = hier[hier["status"].str.startswith("rising")]
+        rows.append({
+            "Ladder": _short(pop["ladder"]),
+            "Rising: separate / hierarchical": f"{len(sep_rising)} / {len(hier_rising)} of {len(hier)}",
+            "Median k of rising: separate / hierarchical": f"{fmt.num(np.median(sep_rising['k']))} / {fmt.num(np.median(hier_rising['k']))}",
+            "Population median k": fmt.num(pop["k_median"]),
+            "Midpoint spread (decades, sd)": fmt.num(pop["x0_sd"] / np.log(10), 1),
+            "Median fitted ceiling": fmt.num(pop["ceiling_median"]),
+            "Noise ÷ binomial": fmt.num(pop["noise_scale"]),
+        })
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# The sigmoid model's sharp prediction: logit-scale gains correlate positively (T19)
+
+LOGIT_MARGIN = 0.02  # scores within this of chance or of the fitted ceiling are too close to a bound for a logit
+
+
+def logit_gain_test(ladder, hier: pd.DataFrame, triples, noise_scale: float = 1.0, n_reps: int = 500, seed_offset: int = 0) -> pd.DataFrame:
+    """On the logit scale of each task's own range, z = logit((p - c)/(h - c)), a sigmoid is the
+    line k (ln N - x0), so both gains of a triple are k times the step: across tasks they correlate
+    positively (r = 1 with equal steps and no noise). Per triple: the observed r of z-gains among
+    the tasks whose hierarchical fit rises and whose three scores lie inside (c, h) by
+    LOGIT_MARGIN, and the median and 95% range of r when the same tasks' fitted curves get fresh
+    normal noise of sd `noise_scale` times the binomial sd (the hierarchical fit's noise factor).
+    """
+    from . import rng
+    from .ladders import TASK_ID
+    from .stats import fisher_ci, pearson_rows
+
+    wide = ladder.matrix("raw")
+    h = hier.set_index("task")
+    records = []
+    for ti, triple in enumerate(triples):
+        tasks = [t for t in h.index if t in wide.index.get_level_values("task")]
+        scores = wide.reset_index(level=["subtask", "task_metric"], drop=True).loc[tasks, list(triple)].to_numpy(float)
+        hh = h.loc[tasks]
+        c, ceil = hh["chance"].to_numpy(float)[:, None], hh["ceiling"].to_numpy(float)[:, None]
+        inside = ((scores > c + LOGIT_MARGIN) & (scores < ceil - LOGIT_MARGIN)).all(axis=1) & hh["status"].str.startswith("rising").to_numpy()
+        if inside.sum() < 8:
+            continue
+        q = (scores[inside] - c[inside]) / (ceil[inside] - c[inside])
+        z = np.log(q / (1 - q))
+        r = float(pearson_rows(z[:, 1] - z[:, 0], z[:, 2] - z[:, 1]))
+        mean = sigmoid_curve(np.log(np.asarray(triple))[None, :], hh["k"].to_numpy(float)[inside, None], hh["x0"].to_numpy(float)[inside, None],
+                             c[inside], ceil[inside])
+        n_items = ladder.rows.groupby("task")["n_items"].max().reindex(np.asarray(tasks)[inside]).to_numpy(float)[:, None]
+        if ladder.family.startswith("BIG-G"):
+            n_items = np.minimum(n_items, BIGG_MAX_ITEMS)
+        sim = mean + noise_scale * np.sqrt(mean * (1 - mean) / n_items) * rng(seed_offset + ti).standard_normal((n_reps, *mean.shape))
+        qs = np.clip((sim - c[inside]) / (ceil[inside] - c[inside]), 1e-3, 1 - 1e-3)
+        zs = np.log(qs / (1 - qs))
+        rs = pearson_rows(zs[..., 1] - zs[..., 0], zs[..., 2] - zs[..., 1])
+        low, high = fisher_ci(r, int(inside.sum()))
+        records.append({"ladder": ladder.name, "triple": triple, "n": int(inside.sum()), "r": r, "ci_low": low, "ci_high": high,
+                        "sim_r": float(np.median(rs)), "sim_low": float(np.quantile(rs, 0.025)), "sim_high": float(np.quantile(rs, 0.975))})
+    return pd.DataFrame(records)
+
+
+# ---------------------------------------------------------------------------------------------
+# A plateau below the ceiling: PaLM's auto_debugging (T14)
+
+
+def smallest_denominator(scores, max_n: int = 500, decimals: int = 3) -> int | None:
+    """Smallest n such that every score, printed to `decimals` places, is a whole count out of n."""
+    scores = np.asarray(scores, dtype=float)
+    half = 0.5 * 10.0**-decimals + 1e-9
+    for n in range(1, max_n + 1):
+        counts = np.round(scores * n)
+        if np.all(np.abs(counts / n - scores) <= half):
+            return n
+    return None
+
+
+def plateau_check(frame: pd.DataFrame, task: str = "auto_debugging", family: str = "PaLM", level: float = 0.95) -> dict:
+    """A task's scores along a ladder, the item count they imply and each score's Wilson interval.
+
+    PaLM prints scores to a tenth of a percent; when they are all whole counts out of one small n,
+    that n is the number of items, and the interval says how far a flat step could hide a gain.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    rows = frame[(frame["family"] == family) & (frame["task"] == task)].sort_values("n_params")
+    if rows.empty:
+        raise ValueError(f"no scores for {family} {task}")
+    scores = rows["score"].to_numpy(float)
+    n = smallest_denominator(scores)
+    if n is None:
+        raise ValueError(f"{task}: scores are not whole counts out of any n up to 500")
+    counts = np.round(scores * n).astype(int)
+    low, high = proportion_confint(counts, n, alpha=1 - level, method="wilson")
+    return {"task": task, "sizes": rows["n_params"].tolist(), "scores": scores.tolist(), "n_items": n, "counts": counts.tolist(),
+            "low": np.asarray(low).tolist(), "high": np.asarray(high).tolist()}
 
 
 def limits_table(limits: dict) -> pd.DataFrame:
@@ -1104,87 +1438,349 @@ def limits_table(limits: dict) -> pd.DataFrame:
     ])
 
 
+SEED_FITTED = 4600
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Every number chapter 4's prose prints, named. Tuples of (estimate, low, high) are split
+    into _low/_high fields or preformatted 'value [low, high]' strings."""
+
+    # the model and its limits
+    rise_ratio_k1: float
+    limits_max_error: float
+    # the sign map (reference population) and its printed band (E6)
+    ref_noise: float
+    ref_r_d1: float
+    ref_r_d3: float
+    ref_r_d6: float
+    zero_ratio_k1: float
+    zero_ratio_k3: float
+    slow_rise_decades: float
+    slow_max_r: float
+    benchmark_tasks: int
+    band_benchmarks: int
+    band_se_max: float
+    ref_band_low: float
+    ref_band_high: float
+    # the fitted population (E8)
+    fitted_k: str
+    fitted_noise: float
+    fitted_r_d3_ref_noise: float
+    fitted_r_d3_fitted_noise: float
+    fitted_band_low: float
+    fitted_band_high: float
+    grid_cells: int
+    grid_benchmarks: int
+    # states
+    state_low: float
+    state_high: float
+    share_222_2: float
+    contrib_222_2: float
+    states_r_2: float
+    flatshare_2: float
+    flatcontrib_2: float
+    states_r_8: float
+    share_123_64: float
+    contrib_123_64: float
+    states_r_64: float
+    # the per-task fits
+    bigg_sizes: int
+    pythia_sizes: int
+    opt_sizes: int
+    bigg_tasks: int
+    missing_chance: int
+    k_max: float
+    x0_margin_decades: int
+    drop_level: float
+    drop_false_alarm: float
+    flat_rise: float
+    bigg_max_items: int
+    all_tasks: int
+    all_rising: int
+    all_flat: int
+    all_nonmono: int
+    all_nonmono_share: float
+    all_nonmono_low: float
+    all_nonmono_high: float
+    bigg_nonmono: int
+    bigg_below_chance: int
+    all_inside: int
+    all_midpoint_above: int
+    all_midpoint_below: int
+    all_k: str
+    all_rise_decades: float
+    # residual noise (E7)
+    noise_ratio_uncentred: str
+    noise_ratio_centred: str
+    mmlu_ratio_min: float
+    mmlu_ratio_max: float
+    rising_other_ratio_min: float
+    rising_other_ratio_max: float
+    rising_other_n: int
+    gof_level: float
+    gof_rejected: int
+    gof_rejected_nonmono: int
+    gof_rejected_items: int
+    gof_kept_items: int
+    noise_frac: float
+    noise_frac_low: float
+    noise_frac_high: float
+    pythia_mmlu_n: int
+    pythia_other_n: int
+    pythia_mmlu_lag: str
+    pythia_mmlu_residual: str
+    pythia_other_lag: str
+    pythia_other_residual: str
+    # free ceilings and partial pooling
+    free_rising: int
+    bigg_rising: int
+    free_ceiling: str
+    hier_rising_min: int
+    hier_rising_max: int
+    hier_ceiling_min: float
+    hier_ceiling_max: float
+    hier_log_k_sd_min: float
+    hier_log_k_sd_max: float
+    hier_noise_min: float
+    hier_noise_max: float
+    steep_k: float
+    steep_ratio: float
+    steep_rising: int
+    steep_rising_above: int
+    # the reproduction check
+    replicates: int
+    fine_low: float
+    fine_high: float
+    palm_low: float
+    palm_high: float
+    palm_ratio_1: float
+    palm_ratio_2: float
+    triples: int
+    inside: int
+    inside_expected: float
+    n_ladders: int
+    fine_r_mean: float
+    fine_sim_mean: float
+    palm_r_mean: float
+    palm_sim_mean: float
+    palm_r_min: float
+    palm_r_max: float
+    groups: int
+    groups_obs_above_sim: int
+    obs_minus_sim: float
+    obs_share_111_min: float
+    obs_share_111_max: float
+    obs_contrib_111_min: float
+    obs_contrib_111_max: float
+    obs_share_222_min: float
+    obs_share_222_max: float
+    # the logit-scale prediction (T19)
+    logit_triples: int
+    logit_r_mean: float
+    logit_sim_mean: float
+    logit_obs_above_sim: int
+    logit_inside: int
+    logit_sig_positive: int
+    logit_palm_r_mean: float
+    logit_palm_triples: int
+    # the reproduction check under shared-item noise (item_noise)
+    item_check_shift_min: float
+    item_check_shift_max: float
+    item_check_coverage_min: float
+    item_check_coverage_max: float
+    # a plateau (T14)
+    plateau_task: str
+    plateau_items: int
+    plateau_counts: str
+    plateau_last: str
+
+
+@dataclass
+class ChapterResults:
+    """Everything chapter 4 prints or plots, computed by `chapter_results()`."""
+
+    ladders: list
+    fits: pd.DataFrame
+    summary: pd.DataFrame
+    grid: pd.DataFrame
+    limits: dict
+    states: pd.DataFrame
+    reproduction: pd.DataFrame
+    reproduction_summary: pd.DataFrame
+    observed_states: pd.DataFrame
+    free_ceiling: pd.DataFrame
+    reconciliation: pd.DataFrame
+    hierarchical: pd.DataFrame
+    populations: pd.DataFrame
+    logit_test: pd.DataFrame
+    item_checks: pd.DataFrame
+    facts: Facts
+
+
+def _estimate(triple: tuple[float, float, float], digits: int = 2) -> str:
+    from . import fmt
+
+    return fmt.estimate(*triple, digits=digits)
+
+
 def chapter_results() -> ChapterResults:
-    """Fit, simulate and summarise for chapter 4 (deterministic; a few seconds)."""
+    """Fit, simulate and summarise for chapter 4 (deterministic)."""
+    from . import data, fmt, item_noise
+
     ladder_list = chapter_ladders()
     fits = add_fit_status(fit_chapter_ladders(ladder_list))
-    free = fit_ladder(ladder_list[0], ceiling="fit", max_items=max_items_for(ladder_list[0]))  # BIG-G only: a sensitivity check
+    fits["noise_ratio_centred"] = centred_noise_ratio(ladder_list, fits)
+    fits["regime"] = task_regime(fits)
+    free = add_fit_status(fit_ladder(ladder_list[0], ceiling="fit", max_items=max_items_for(ladder_list[0])))  # BIG-G: a sensitivity check
     grid = explorer_grid()
     states = simulated_states()
     reproduction = reproduction_table(ladder_list, fits)
-    n = {}
-    bigg = fits[fits["family"] == "BIG-G T=0"]
-    for key, f in (("bigg", bigg), ("all", fits)):
-        n[f"{key}_tasks"] = len(f)
-        for status in STATUSES:
-            n[f"{key}_{status}"] = int((f["status"] == status).sum())
-        rising = f[f["status"].str.startswith("rising")]
-        n[f"{key}_rising"] = len(rising)
-        n[f"{key}_k"] = median_ci(rising["k"], seed_offset=SEED_BOOT + 30 + len(key))
-        n[f"{key}_r2_rising"] = median_ci(rising["r2"], seed_offset=SEED_BOOT + 40 + len(key))
-        n[f"{key}_gof_rejected"] = int((f["gof_p"] < GOF_LEVEL).sum())
-        n[f"{key}_noise_ratio"] = median_ci(f["noise_ratio"], seed_offset=SEED_BOOT + 50 + len(key))
-        n[f"{key}_below_chance"] = int((f["mean_score"] < f["chance"]).sum())
-        n[f"{key}_nonmono_ci"] = wilson_ci(n[f"{key}_non-monotone"], len(f))
-    free = add_fit_status(free)
-    n["free_rising"] = int(free["status"].str.startswith("rising").sum())
-    n["free_ceiling_median"] = median_ci(free.loc[free["status"].str.startswith("rising"), "ceiling"], seed_offset=SEED_BOOT + 60)
-    n["ref_zero_ratio"] = zero_crossing(grid, 1.0, 0.02, 1.0)
-    for k in EXPLORER_KS:
-        n[f"zero_ratio_k{k:g}"] = zero_crossing(grid, 1.0, 0.02, k)
-    ref = grid[np.isclose(grid["x0_decades"], 1.0) & np.isclose(grid["noise"], 0.02) & np.isclose(grid["k"], 1.0)].set_index("doublings")
-    for d in (1.0, 3.0, 6.0):
-        n[f"ref_r_d{d:g}"] = (float(ref.loc[d, "r"]), float(ref.loc[d, "lo"]), float(ref.loc[d, "hi"]))
-    for spacing in STATE_SPACINGS:
-        block = states[states["spacing"] == spacing].set_index("transition")
-        n[f"states_r_{spacing:g}"] = float(block["r"].iloc[0])
-        for t in ("1→1→1", "2→2→2", "3→3→3", "1→2→3", "1→1→2", "2→3→3"):
-            n[f"share_{t}_{spacing:g}"] = float(block.loc[t, "share"])
-            n[f"contrib_{t}_{spacing:g}"] = float(block.loc[t, "contribution"])
-        n[f"flatshare_{spacing:g}"] = float(block.loc[["1→1→1", "3→3→3"], "share"].sum())
-        n[f"flatcontrib_{spacing:g}"] = float(block.loc[["1→1→1", "3→3→3"], "contribution"].sum())
-    for label in SPACING_CLASSES:
-        g = reproduction[reproduction["class"] == label]
-        key = "fine" if label.startswith("fine") else "palm"
-        n[f"{key}_triples"] = len(g)
-        n[f"{key}_inside"] = int(g["inside"].sum())
-        n[f"{key}_inside_bin"] = int(g["inside_bin"].sum())
-        n[f"{key}_r_mean"] = float(g["r"].mean())
-        n[f"{key}_sim_mean"] = float(g["sim_r"].mean())
-        n[f"{key}_r_range"] = (float(g["r"].min()), float(g["r"].max()))
     observed = state_summary(reproduction)
-    for t in ("1→1→1", "2→2→2"):
-        block = observed[observed["transition"] == t]
-        n[f"obs_share_{t}"] = (float(block["share"].min()), float(block["share"].max()))
-        n[f"obs_contrib_{t}"] = (float(block["contribution"].min()), float(block["contribution"].max()))
-    n["missing_chance"] = int((fits["note"] != "").sum())
-    steep = fits["status"].str.startswith("rising") & (fits["k"] > STEEP_K)
-    n["steep_rising"] = int(steep.sum())
-    n["steep_rising_above"] = int((steep & (fits["x0"] > fits["log_n_max"])).sum())
-    rejected = fits["gof_p"] < GOF_LEVEL
-    n["gof_rejected_items"] = float(fits.loc[rejected, "n_items"].median())
-    n["gof_kept_items"] = float(fits.loc[~rejected, "n_items"].median())
-    n["gof_rejected_nonmono"] = int((rejected & (fits["status"] == "non-monotone")).sum())
-    n["all_rise_decades"] = rise_decades(n["all_k"][0])
-    rising = fits[fits["status"] == "rising, midpoint outside"]
-    n["all_midpoint_below"] = int((rising["x0"] < rising["log_n_min"]).sum())
-    n["all_midpoint_above"] = int((rising["x0"] > rising["log_n_max"]).sum())
-    dof = (fits["n"] - 2).clip(lower=1)
-    noise_frac = fits["rmse"] * np.sqrt(fits["n"] / dof) / (fits["ceiling"] - fits["chance"])
-    n["noise_frac_range"] = median_ci(noise_frac, seed_offset=SEED_BOOT + 70)
-    n["noise_frac_range_bigg"] = median_ci(noise_frac[fits["family"] == "BIG-G T=0"], seed_offset=SEED_BOOT + 71)
+    limits = limit_checks()
+    reconciliation = noise_reconciliation(ladder_list, fits)
+    hier_tables, populations, logit_frames = [], [], []
+    for ladder in ladder_list:
+        table, population = fit_hierarchical(ladder, max_items_for(ladder), start=fits[fits["ladder"] == ladder.name])
+        hier_tables.append(table)
+        populations.append(population)
+        for label, (low, high) in SPACING_CLASSES.items():
+            test = logit_gain_test(ladder, table, select_triples(ladder.sizes, low, high), population["noise_scale"],
+                                   seed_offset=ladder_seed(ladder.name, f"logit gains {label}"))
+            logit_frames.append(test.assign(**{"class": label}))
+    hierarchical, populations = pd.concat(hier_tables, ignore_index=True), pd.DataFrame(populations)
+    logit = pd.concat(logit_frames, ignore_index=True)
+    plateau = plateau_check(data.load_palm_bigbench_lite())
+    item_checks = item_noise.reproduction_checks()
+
+    ref = grid[np.isclose(grid["x0_decades"], 1.0) & np.isclose(grid["noise"], 0.02) & np.isclose(grid["k"], 1.0)].set_index("doublings")
     slow = grid[np.isclose(grid["x0_decades"], 1.0) & np.isclose(grid["noise"], 0.02) & np.isclose(grid["k"], EXPLORER_KS[0])]
-    n["slow_max_r"] = float(slow["r"].max())
-    summary = reproduction.groupby(["ladder", "class"], sort=False)[["r", "sim_r"]].mean()
-    n["groups"] = len(summary)
-    n["groups_obs_above_sim"] = int((summary["r"] > summary["sim_r"]).sum())
-    n["obs_minus_sim"] = float((reproduction["r"] - reproduction["sim_r"]).mean())
-    n["triples"] = len(reproduction)
-    n["inside"] = int(reproduction["inside"].sum())
-    n["inside_bin"] = int(reproduction["inside_bin"].sum())
-    n["grid_cells"] = len(grid)
-    return ChapterResults(
-        ladders=ladder_list, fits=fits, summary=fit_summary(fits, ladder_list), grid=grid, limits=limit_checks(),
-        states=states, reproduction=reproduction, reproduction_summary=reproduction_summary(reproduction),
-        observed_states=observed, free_ceiling=free, numbers=n,
+    ref_band = benchmark_band(8.0, REFERENCE)
+    fitted = fitted_population(fits)
+    fitted_band = benchmark_band(8.0, fitted, seed_offset=SEED_BAND + 1)
+    block = {sp: states[states["spacing"] == sp].set_index("transition") for sp in STATE_SPACINGS}
+    bigg = fits[fits["family"] == "BIG-G T=0"]
+    rising = fits[fits["status"].str.startswith("rising")]
+    outside = fits[fits["status"] == "rising, midpoint outside"]
+    nonmono = int((fits["status"] == "non-monotone").sum())
+    nonmono_ci = wilson_ci(nonmono, len(fits))
+    k_all = median_ci(rising["k"], seed_offset=SEED_BOOT + 33)
+    rejected = fits["gof_p"] < GOF_LEVEL
+    frac = median_ci(noise_fraction_of_range(fits), seed_offset=SEED_BOOT + 70)
+    harness = fits[fits["benchmark"] != "bigbench"]
+    by_regime = harness.groupby(["ladder", "regime"])["noise_ratio_centred"].median().unstack()
+    rising_other = harness[harness["regime"] == "rising, not MMLU"]
+    rec = reconciliation.set_index(["ladder", "tasks"])
+    pythia = ladder_list[1].name
+    steep = fits["status"].str.startswith("rising") & (fits["k"] > STEEP_K)
+    fine_label, palm_label = SPACING_CLASSES
+    fine_rep, palm_rep = (reproduction[reproduction["class"] == label] for label in SPACING_CLASSES)
+    group_means = reproduction.groupby(["ladder", "class"], sort=False)[["r", "sim_r"]].mean()
+    obs111, obs222 = (observed[observed["transition"] == t] for t in ("1→1→1", "2→2→2"))
+    logit_palm = logit[logit["class"] == palm_label]
+    hier_rising = hierarchical.assign(rising=hierarchical["status"].str.startswith("rising")).groupby("ladder")["rising"].sum()
+    facts = Facts(
+        rise_ratio_k1=rise_ratio(1.0), limits_max_error=float(limits["max_error"]),
+        ref_noise=REFERENCE.noise, ref_r_d1=float(ref.loc[1.0, "r"]), ref_r_d3=float(ref.loc[3.0, "r"]), ref_r_d6=float(ref.loc[6.0, "r"]),
+        zero_ratio_k1=zero_crossing(grid, 1.0, 0.02, 1.0), zero_ratio_k3=zero_crossing(grid, 1.0, 0.02, 3.0),
+        slow_rise_decades=rise_decades(EXPLORER_KS[0]), slow_max_r=float(slow["r"].max()),
+        benchmark_tasks=BENCHMARK_TASKS, band_benchmarks=BAND_BENCHMARKS,
+        band_se_max=float(max(ref_band["low_se"], ref_band["high_se"], fitted_band["low_se"], fitted_band["high_se"])),
+        ref_band_low=ref_band["low"], ref_band_high=ref_band["high"],
+        fitted_k=_estimate(k_all), fitted_noise=fitted.noise,
+        fitted_r_d3_ref_noise=gain_correlation(8.0, replace(fitted, noise=REFERENCE.noise), 200_000, SEED_FITTED),
+        fitted_r_d3_fitted_noise=gain_correlation(8.0, fitted, 200_000, SEED_FITTED),
+        fitted_band_low=fitted_band["low"], fitted_band_high=fitted_band["high"], grid_cells=len(grid), grid_benchmarks=N_BENCHMARKS,
+        state_low=STATE_LOW, state_high=STATE_HIGH,
+        share_222_2=float(block[2.0].loc["2→2→2", "share"]), contrib_222_2=float(block[2.0].loc["2→2→2", "contribution"]),
+        states_r_2=float(block[2.0]["r"].iloc[0]),
+        flatshare_2=float(block[2.0].loc[["1→1→1", "3→3→3"], "share"].sum()),
+        flatcontrib_2=float(block[2.0].loc[["1→1→1", "3→3→3"], "contribution"].sum()),
+        states_r_8=float(block[8.0]["r"].iloc[0]),
+        share_123_64=float(block[64.0].loc["1→2→3", "share"]), contrib_123_64=float(block[64.0].loc["1→2→3", "contribution"]),
+        states_r_64=float(block[64.0]["r"].iloc[0]),
+        bigg_sizes=len(ladder_list[0].sizes), pythia_sizes=len(ladder_list[1].sizes), opt_sizes=len(ladder_list[3].sizes),
+        bigg_tasks=len(bigg), missing_chance=int((fits["note"] != "").sum()), k_max=K_MAX, x0_margin_decades=X0_MARGIN_DECADES,
+        drop_level=DROP_LEVEL, drop_false_alarm=1 - DROP_LEVEL, flat_rise=FLAT_RISE, bigg_max_items=BIGG_MAX_ITEMS,
+        all_tasks=len(fits), all_rising=len(rising), all_flat=int((fits["status"] == "flat").sum()), all_nonmono=nonmono,
+        all_nonmono_share=nonmono / len(fits), all_nonmono_low=nonmono_ci[0], all_nonmono_high=nonmono_ci[1],
+        bigg_nonmono=int((bigg["status"] == "non-monotone").sum()), bigg_below_chance=int((bigg["mean_score"] < bigg["chance"]).sum()),
+        all_inside=int((fits["status"] == "rising, midpoint inside").sum()),
+        all_midpoint_above=int((outside["x0"] > outside["log_n_max"]).sum()), all_midpoint_below=int((outside["x0"] < outside["log_n_min"]).sum()),
+        all_k=_estimate(k_all), all_rise_decades=rise_decades(k_all[0]),
+        noise_ratio_uncentred=_estimate(median_ci(fits["noise_ratio"], seed_offset=SEED_BOOT + 53)),
+        noise_ratio_centred=_estimate(median_ci(fits["noise_ratio_centred"], seed_offset=SEED_BOOT + 54)),
+        mmlu_ratio_min=float(by_regime["MMLU"].min()), mmlu_ratio_max=float(by_regime["MMLU"].max()),
+        rising_other_ratio_min=float(by_regime["rising, not MMLU"].min()), rising_other_ratio_max=float(by_regime["rising, not MMLU"].max()),
+        rising_other_n=len(rising_other),
+        gof_level=GOF_LEVEL, gof_rejected=int(rejected.sum()), gof_rejected_nonmono=int((rejected & (fits["status"] == "non-monotone")).sum()),
+        gof_rejected_items=int(round(fits.loc[rejected, "n_items"].median())), gof_kept_items=int(round(fits.loc[~rejected, "n_items"].median())),
+        noise_frac=frac[0], noise_frac_low=frac[1], noise_frac_high=frac[2],
+        pythia_mmlu_n=int(rec.loc[(pythia, "MMLU"), "n_tasks"]), pythia_other_n=int(rec.loc[(pythia, "not MMLU"), "n_tasks"]),
+        pythia_mmlu_lag=fmt.estimate(*rec.loc[(pythia, "MMLU"), ["lag", "lag_low", "lag_high"]]),
+        pythia_mmlu_residual=fmt.estimate(*rec.loc[(pythia, "MMLU"), ["residual", "residual_low", "residual_high"]]),
+        pythia_other_lag=fmt.estimate(*rec.loc[(pythia, "not MMLU"), ["lag", "lag_low", "lag_high"]]),
+        pythia_other_residual=fmt.estimate(*rec.loc[(pythia, "not MMLU"), ["residual", "residual_low", "residual_high"]]),
+        free_rising=int(free["status"].str.startswith("rising").sum()), bigg_rising=int(bigg["status"].str.startswith("rising").sum()),
+        free_ceiling=_estimate(median_ci(free.loc[free["status"].str.startswith("rising"), "ceiling"], seed_offset=SEED_BOOT + 60)),
+        hier_rising_min=int(hier_rising.min()), hier_rising_max=int(hier_rising.max()),
+        hier_ceiling_min=float(populations["ceiling_median"].min()), hier_ceiling_max=float(populations["ceiling_median"].max()),
+        hier_log_k_sd_min=float(populations["log_k_sd"].min()), hier_log_k_sd_max=float(populations["log_k_sd"].max()),
+        hier_noise_min=float(populations["noise_scale"].min()), hier_noise_max=float(populations["noise_scale"].max()),
+        steep_k=STEEP_K, steep_ratio=rise_ratio(STEEP_K), steep_rising=int(steep.sum()),
+        steep_rising_above=int((steep & (fits["x0"] > fits["log_n_max"])).sum()),
+        replicates=REPLICATES, fine_low=SPACING_CLASSES[fine_label][0], fine_high=SPACING_CLASSES[fine_label][1],
+        palm_low=SPACING_CLASSES[palm_label][0], palm_high=SPACING_CLASSES[palm_label][1],
+        palm_ratio_1=PALM_RATIOS[0], palm_ratio_2=PALM_RATIOS[1],
+        triples=len(reproduction), inside=int(reproduction["inside"].sum()), inside_expected=0.95 * len(reproduction), n_ladders=len(ladder_list),
+        fine_r_mean=float(fine_rep["r"].mean()), fine_sim_mean=float(fine_rep["sim_r"].mean()),
+        palm_r_mean=float(palm_rep["r"].mean()), palm_sim_mean=float(palm_rep["sim_r"].mean()),
+        palm_r_min=float(palm_rep["r"].min()), palm_r_max=float(palm_rep["r"].max()),
+        groups=len(group_means), groups_obs_above_sim=int((group_means["r"] > group_means["sim_r"]).sum()),
+        obs_minus_sim=float((reproduction["r"] - reproduction["sim_r"]).mean()),
+        obs_share_111_min=float(obs111["share"].min()), obs_share_111_max=float(obs111["share"].max()),
+        obs_contrib_111_min=float(obs111["contribution"].min()), obs_contrib_111_max=float(obs111["contribution"].max()),
+        obs_share_222_min=float(obs222["share"].min()), obs_share_222_max=float(obs222["share"].max()),
+        logit_triples=len(logit), logit_r_mean=float(logit["r"].mean()), logit_sim_mean=float(logit["sim_r"].mean()),
+        logit_obs_above_sim=int((logit["r"] > logit["sim_r"]).sum()),
+        logit_inside=int(((logit["r"] >= logit["sim_low"]) & (logit["r"] <= logit["sim_high"])).sum()),
+        logit_sig_positive=int((logit["ci_low"] > 0).sum()),
+        logit_palm_r_mean=float(logit_palm["r"].mean()), logit_palm_triples=len(logit_palm),
+        item_check_shift_min=float(item_checks["shift"].min()), item_check_shift_max=float(item_checks["shift"].max()),
+        item_check_coverage_min=float(item_checks["coverage"].min()), item_check_coverage_max=float(item_checks["coverage"].max()),
+        plateau_task=plateau["task"], plateau_items=plateau["n_items"],
+        plateau_counts=" → ".join(f"{c}/{plateau['n_items']}" for c in plateau["counts"]),
+        plateau_last=fmt.estimate(plateau["scores"][-1], plateau["low"][-1], plateau["high"][-1]),
     )
+    return ChapterResults(
+        ladders=ladder_list, fits=fits, summary=fit_summary(fits, ladder_list), grid=grid, limits=limits,
+        states=states, reproduction=reproduction, reproduction_summary=reproduction_summary(reproduction),
+        observed_states=observed, free_ceiling=free, reconciliation=reconciliation, hierarchical=hierarchical,
+        populations=populations, logit_test=logit, item_checks=item_checks, facts=facts,
+    )
+
+
+def display_logit_test(table: pd.DataFrame) -> pd.DataFrame:
+    """Per ladder and spacing class: triples, mean observed r of logit-scale gains and the mean
+    simulated median, how many observed values lie above the simulated median and inside its range."""
+    rows = []
+    for (ladder, label), g in table.groupby(["ladder", "class"], sort=False):
+        rows.append({
+            "Ladder": _short(ladder), "Spacing": label.split(" ")[0], "Triples": len(g), "Tasks per triple": f"{g['n'].min()}–{g['n'].max()}",
+            "Observed r (mean)": round(float(g["r"].mean()), 2), "Simulated r (mean median)": round(float(g["sim_r"].mean()), 2),
+            "Observed above simulated": f"{int((g['r'] > g['sim_r']).sum())} of {len(g)}",
+            "In the 95% range": f"{int(((g['r'] >= g['sim_low']) & (g['r'] <= g['sim_high'])).sum())} of {len(g)}",
+        })
+    return pd.DataFrame(rows)
+
+
+def display_item_checks(table: pd.DataFrame) -> pd.DataFrame:
+    from . import fmt
+
+    return pd.DataFrame({
+        "Setting": table["scenario"],
+        "Median r, shared items": table["item_median"].map(fmt.num),
+        "Median r, independent noise (the check)": table["independent_median"].map(fmt.num),
+        "Shift": table["shift"].map(lambda v: fmt.num(v, 3, signed=True)),
+        "Share inside the check's 95% range": table["coverage"].map(fmt.pct),
+    })
