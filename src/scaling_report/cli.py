@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -24,7 +25,19 @@ def _analyze(args: argparse.Namespace) -> int:
 
     names = tuple(args.transform or ["raw"])
     methods = tuple(args.method) if args.method else None
-    text = analyze.run(args.path, args.format, names, models=args.models, methods=methods, output=args.output)
+    pool = tuple(p.strip() for part in (args.pool or []) for p in part.split(",") if p.strip())
+    text = analyze.run(
+        args.path,
+        args.format,
+        names,
+        models=args.models,
+        methods=methods,
+        output=args.output,
+        layout=args.layout,
+        strict=args.strict,
+        pool=pool,
+        axis=args.axis,
+    )
     if text:
         print(text)
     return 0
@@ -51,8 +64,22 @@ def parser() -> argparse.ArgumentParser:
     ingest.set_defaults(func=_ingest)
 
     analyze = commands.add_parser("analyze", help="gain-on-gain regressions and a forecasting backtest for any CSV")
-    analyze.add_argument("path", help="CSV with at least family, model, n_params, task, score (or a wide table with --models)")
-    analyze.add_argument("--models", help="models file (model, family, n_params) when PATH is wide: rows = tasks, columns = models")
+    analyze.add_argument(
+        "path",
+        help="long CSV (family, model, n_params, task, score), wide CSV (tasks as rows, with --models), "
+        "leaderboard CSV (models as rows), or lm-evaluation-harness result JSON (a file or a folder)",
+    )
+    analyze.add_argument(
+        "--models", help="models file (model, family, n_params[, training_tokens, training_flops, run]) naming the models of PATH"
+    )
+    analyze.add_argument("--layout", choices=["auto", "long", "wide", "leaderboard", "harness"], default="auto",
+                         help="input layout (default: detected from the file)")
+    analyze.add_argument("--strict", action="store_true",
+                         help="reject unknown columns and metric names instead of ignoring them with a note")
+    analyze.add_argument("--pool", action="append", metavar="DIMS",
+                         help="pool ladders across shots, metric and/or benchmark, e.g. --pool shots,metric")
+    analyze.add_argument("--axis", choices=["params", "compute"], default="params",
+                         help="size axis: parameters, or training compute (training_flops, else 6 N D)")
     analyze.add_argument("--format", choices=["text", "json", "html"], default="text")
     analyze.add_argument("--output", help="write to this file (required for --format html)")
     analyze.add_argument(
@@ -76,11 +103,21 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    prefix = f"scaling-report {args.command}: error:"
     try:
         return args.func(args)
-    except (data.DataValidationError, transforms.MissingChanceError, FileNotFoundError, ValueError) as error:
-        print(f"scaling-report {args.command}: error: {error}", file=sys.stderr)
+    except data.DataValidationError as error:
+        for line in error.messages:
+            print(f"{prefix} {line}", file=sys.stderr)
         return 2
+    except (transforms.MissingChanceError, FileNotFoundError, IsADirectoryError, ValueError) as error:
+        print(f"{prefix} {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader closed the pipe (`| head`): stop quietly, as other command line tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

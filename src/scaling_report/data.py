@@ -99,7 +99,7 @@ class DataValidationError(ValueError):
             where.append(f"line {self.line}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
-        if self.model is not None:
+        if self.model is not None and self.model != self.column:  # a wide table's column is its model
             where.append(f"model '{self.model}'")
         return f"{', '.join(where)}: {self.rule}"
 
@@ -380,7 +380,6 @@ def _metric_kinds(frame: pd.DataFrame, problems: Problems, lenient: bool, notes:
 
 def _check_values(frame: pd.DataFrame, problems: Problems, lenient: bool = False, notes: list[str] | None = None) -> np.ndarray:
     """Record every broken value rule; return the rows to keep."""
-    check_filled(frame, problems.file, [f.name for f in schema.FIELDS if f.required], problems)
     bounded, keep = _metric_kinds(frame, problems, lenient, notes)
     positions = lambda mask: np.flatnonzero(np.asarray(mask) & keep)  # noqa: E731 - rows left out are not checked
     n_params = frame["n_params"]
@@ -474,6 +473,7 @@ def validate(
             frame[column] = pd.NA
     frame = frame[list(allowed)].reset_index(drop=True)
     problems = Problems(file, lines, frame["model"].to_numpy(dtype=object))
+    check_filled(frame, file, [f.name for f in schema.FIELDS if f.required], problems)
     frame = _to_numbers(frame, problems)
     for column in allowed:
         if column not in schema.NUMERIC_COLUMNS and column != LINE_COLUMN:
