@@ -844,7 +844,7 @@ def _num(value, spec: str) -> str:
 
 
 def size_text(size: float, axis: str) -> str:
-    return f"{size:.3g} FLOPs" if axis == "compute" else ladders.size_label(size)
+    return f"{size:.2g}".replace("e+", "e") + " FLOP" if axis == "compute" else ladders.size_label(size)
 
 
 def empty_reason(prepared: dict | None) -> str:

@@ -87,8 +87,9 @@ _LOADER = """(function () {
 
 def _spec_json(spec: dict) -> str:
     """Compact JSON for a script element: UTF-8 kept as is (half the size of \\u escapes for
-    arrows and minus signs), and "</" escaped so data strings can never close the element."""
-    return json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+    arrows and minus signs), and every "<" written as \\u003c so data strings can neither close the
+    element nor open an HTML comment ("<!--") that would swallow the rest of the page."""
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
 
 
 def embed_html(spec: dict, site_root: str | None = None) -> str:
