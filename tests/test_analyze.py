@@ -213,7 +213,7 @@ class TestWideTables:
         assert "models.csv, line 3, column 'n_params', model 'Toy-1': n_params must be positive" in self._error(write_csv, wide, bad, capsys)
         bad = pd.concat([models, models.iloc[[0]]], ignore_index=True)
         assert "models.csv, line 7, column 'model', model 'Toy-0': model 'Toy-0' is listed more than once" in self._error(write_csv, wide, bad, capsys)
-        assert "missing required column(s) ['family']" in self._error(write_csv, wide, models.drop(columns="family"), capsys)
+        assert "models.csv, line 1, column 'family': wrong header: missing required column" in self._error(write_csv, wide, models.drop(columns="family"), capsys)
 
     def test_wide_file_without_models_file_is_explained(self, write_csv, capsys):
         wide, _ = to_wide(long_table())

@@ -230,7 +230,7 @@ def read_csv(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     text = read_text(path)
     if not text.strip():
-        raise DataValidationError(path, "empty file (expected a header line and at least one row)")
+        raise DataValidationError(path, "empty file (expected a header line and at least one row)", line=1)
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     rows: list[list[str]] = []
@@ -259,7 +259,7 @@ def read_csv(path: str | Path) -> pd.DataFrame:
         lines.append(start)
     problems.check()
     if not rows:
-        raise DataValidationError(path, "no data rows (expected at least one row under the header)")
+        raise DataValidationError(path, "no data rows (expected at least one row under the header)", line=(previous_end or 1) + 1)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     frame = frame.mask(frame == "")
     frame.attrs["lines"] = tuple(lines)  # a tuple: pandas compares attrs with ==
@@ -275,14 +275,12 @@ def check_columns(frame: pd.DataFrame, file: Path, allowed: tuple[str, ...], req
     """The header names only `allowed` columns, each once, and every `required` one (all problems at once)."""
     problems = Problems(file, np.zeros(0, dtype=int))
     duplicated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()].tolist()))
-    if duplicated:
-        problems.at(f"wrong header: repeated column(s) {duplicated}", line=1)
-    unknown = [c for c in dict.fromkeys(frame.columns) if c not in allowed]
-    if unknown:
-        problems.at(f"wrong header: unknown column(s) {unknown}; allowed columns are {list(allowed)}", line=1)
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        problems.at(f"wrong header: missing required column(s) {missing}", line=1)
+    for column in duplicated:
+        problems.at("wrong header: the column appears more than once", line=1, column=column)
+    for column in (c for c in dict.fromkeys(frame.columns) if c not in allowed):
+        problems.at(f"wrong header: unknown column; allowed columns are {list(allowed)}", line=1, column=column)
+    for column in (c for c in required if c not in frame.columns):
+        problems.at(f"wrong header: missing required column (the header is {list(frame.columns)})", line=1, column=column)
     problems.check()
 
 

@@ -61,11 +61,23 @@ def read_source(path: Path, columns: tuple[str, ...] = ()) -> pd.DataFrame:
     strings = data.read_csv(path)
     missing = [c for c in columns if c not in strings.columns]
     if missing:
-        raise IngestError(path, f"wrong header: missing column(s) {missing} that ingest reads (renamed?); the header is {list(strings.columns)}", line=1)
+        problems = data.Problems(path, np.zeros(0, dtype=int))
+        for column in missing:
+            problems.at(f"wrong header: ingest reads this column, and the header lacks it (renamed?); the header is {list(strings.columns)}", line=1, column=column)
+        problems.check()
     typed = pd.read_csv(io.StringIO(data.read_text(path)))
     lines = data.source_lines(strings)
     if len(typed) != len(lines):  # pandas and csv disagree on the rows: trust neither
         raise IngestError(path, f"pandas reads {len(typed)} rows where the csv module reads {len(lines)}; check quoting")
+    # A stray word in a numeric column would make pandas read the whole column as text.
+    problems = data.Problems(path, lines)
+    for column in columns:
+        if typed[column].dtype == object:
+            numbers = pd.to_numeric(typed[column], errors="coerce")
+            if numbers.notna().mean() > 0.5:
+                bad = typed[column].notna() & numbers.isna()
+                problems.at(lambda i, c=column: f"'{typed[c].iloc[i]}' is not a number", np.flatnonzero(bad.to_numpy()), column=column)
+    problems.check()
     typed[LINE] = lines
     return typed
 
