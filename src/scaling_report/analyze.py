@@ -46,7 +46,7 @@ MODELS_OPTIONAL = ("training_tokens", "training_flops", "run", "source_id", "pro
 RUN_COLUMN = "run"
 KEEP = (RUN_COLUMN, data.LINE_COLUMN)
 LINE = data.LINE_COLUMN
-FILE = "_file"
+FILE = data.FILE_COLUMN
 
 
 class Notes(list):
@@ -138,7 +138,8 @@ def _attach_models(long: pd.DataFrame, models: pd.DataFrame | None, path: Path, 
     unknown = ~names.isin(info.index)
     for name in dict.fromkeys(names[unknown]):
         i = int(np.flatnonzero((names == name).to_numpy())[0])
-        problems.at(f"unknown model '{name}': it is not in the models file {models_path}", [i], column=long.attrs.get("model_column", "model"))
+        problems.at(f"unknown model '{name}': it is not in the models file {models_path}", [i], column="model")
+    problems.check()
     for column in MODELS_REQUIRED[1:] + MODELS_OPTIONAL:
         if column in info.columns:
             values = info[column].reindex(names).to_numpy(dtype=object)
@@ -195,37 +196,11 @@ def wide_to_long(
     model_names = np.asarray([c.strip() for c in model_columns], dtype=object)[model_index]
     long["model"] = model_names
     long["score"] = cells[wide_row, model_index]
-    long = _attach_models(long, models, wide_path, models_path, problems)
-    long = _fill_defaults(long, wide_path)
+    long[data.CELL_COLUMN] = np.asarray(model_columns, dtype=object)[model_index]
     long.attrs["lines"] = tuple(wide_lines[wide_row])
-    return _validate_cells(long, wide_path, np.asarray(model_columns, dtype=object)[model_index], strict, notes)
-
-
-def _validate_cells(long: pd.DataFrame, path: Path, score_columns: np.ndarray, strict: bool, notes) -> pd.DataFrame:
-    """Validate melted rows; an error about `score` names the cell's own column instead."""
-    try:
-        return _validate(long, path, strict, notes)
-    except data.DataValidationError as error:
-        raise _name_cells(error, long, score_columns) from None
-
-
-def _name_cells(error: data.DataValidationError, long: pd.DataFrame, score_columns: np.ndarray) -> data.DataValidationError:
-    lines = data.source_lines(long)
-    fixed = []
-    for p in error.problems:
-        column = p.column
-        if column == "score" and p.line is not None and p.model is not None:
-            rows = np.flatnonzero((lines == p.line) & (long["model"].astype(str).to_numpy() == p.model))
-            if len(rows):
-                column = str(score_columns[rows[0]])
-        rule = "duplicate key: the same task and model appear twice" if p.rule.startswith("duplicate key") else p.rule
-        fixed.append(data.DataValidationError(p.file, rule, p.line, column, p.model))
-    return _with_total(fixed, error.total)
-
-
-def _with_total(problems: list, total: int) -> data.DataValidationError:
-    first = problems[0]
-    return data.DataValidationError(first.file, first.rule, first.line, first.column, first.model, problems, total)
+    long = _attach_models(long, models, wide_path, models_path, data.Problems(wide_path, wide_lines[wide_row], model_names))
+    long = _fill_defaults(long, wide_path)
+    return _validate(long, wide_path, strict, notes)
 
 
 SHOTS_IN_NAME = re.compile(r"^(?P<task>.*?)\s*\((?P<k>\d+)[- ]shots?\)$")
@@ -240,7 +215,6 @@ def leaderboard_to_long(
     if "model" not in board.columns:
         raise data.DataValidationError(path, "wrong header: a leaderboard (models as rows) needs a 'model' column", line=1)
     models = load_models(models_path) if models_path else None
-    problems = data.Problems(path, data.source_lines(board), board["model"].to_numpy(dtype=object))
     missing = [c for c in ("family", "n_params") if c not in board.columns]
     if missing and models is None:
         raise data.DataValidationError(
@@ -263,11 +237,11 @@ def leaderboard_to_long(
         shots = [m.group("k") if m else None for m in parsed]
         long["n_shots"] = np.where(pd.isna(np.asarray(shots, dtype=object)), long["n_shots"].to_numpy(dtype=object) if "n_shots" in long else None, shots)
     long["score"] = cells[row, col]
-    long = _attach_models(long, models, path, Path(models_path) if models_path else None, problems)
-    problems.check()
-    long = _fill_defaults(long, path)
+    long[data.CELL_COLUMN] = names
     long.attrs["lines"] = tuple(lines[row])
-    return _validate_cells(long, path, names, strict, notes)
+    long = _attach_models(long, models, path, Path(models_path) if models_path else None, data.Problems(path, lines[row], long["model"].to_numpy(dtype=object)))
+    long = _fill_defaults(long, path)
+    return _validate(long, path, strict, notes)
 
 
 # lm-evaluation-harness result JSON ------------------------------------------------------------
@@ -311,13 +285,24 @@ def family_and_size(name: str) -> tuple[str, float] | None:
     return (prefix + rest) or stem, size
 
 
-def _json_key_lines(text: str) -> dict[str, int]:
-    """Line of the first occurrence of each quoted JSON key (for error messages)."""
-    found: dict[str, int] = {}
+def _json_key_lines(text: str) -> list[tuple[int, str]]:
+    """(line, key) of every quoted JSON key, in file order (for error messages)."""
+    found = []
     for number, line in enumerate(text.splitlines(), start=1):
         for key in re.findall(r'"((?:[^"\\]|\\.)*)"\s*:', line):
-            found.setdefault(key, number)
+            found.append((number, key))
     return found
+
+
+def _key_line(keys: list[tuple[int, str]], *path: str) -> int:
+    """Line of the last key of `path`, each key searched after the previous one's line."""
+    line, position = 1, 0
+    for key in path:
+        for k in range(position, len(keys)):
+            if keys[k][1] == key:
+                line, position = keys[k][0], k + 1
+                break
+    return line
 
 
 def harness_rows(path: Path, problems: data.Problems) -> list[dict]:
@@ -326,15 +311,16 @@ def harness_rows(path: Path, problems: data.Problems) -> list[dict]:
     try:
         result = json.loads(text)
     except json.JSONDecodeError as error:
-        problems.at(f"not valid JSON: {error.msg} (column {error.colno})", line=error.lineno, column=None)
+        problems.at(f"not valid JSON: {error.msg} (at character {error.colno} of the line)", line=error.lineno)
         return []
     if not isinstance(result, dict) or not isinstance(result.get("results"), dict):
         problems.at("not an lm-evaluation-harness result file: no 'results' object", line=1)
         return []
     keys = _json_key_lines(text)
     model = harness_model_name(result)
+    model_line = _key_line(keys, "config", "model_args") if "config" in result else 1
     if model is None:
-        problems.at("no model name: 'config.model_args' has no 'pretrained=' and there is no 'model_name'", line=keys.get("config", 1), column="config.model_args")
+        problems.at("no model name: 'config.model_args' has no 'pretrained=' and there is no 'model_name'", line=model_line, column="config.model_args")
         return []
     config = result.get("config") or {}
     configs = result.get("configs") or {}
@@ -366,13 +352,14 @@ def harness_rows(path: Path, problems: data.Problems) -> list[dict]:
                     "metric": metric,
                     "score": None if value is None else str(value),
                     "n_items": None if items is None else str(items),
-                    LINE: keys.get(key if task not in keys else task, 1),
+                    LINE: _key_line(keys, "results", task, key),
                     FILE: str(path),
-                    "_column": f"results.{task}.{key}",
+                    data.CELL_COLUMN: f"results.{task}.{key}",
+                    "_model_line": model_line,
                 }
             )
     if not rows:
-        problems.at("no scores in 'results'", line=keys.get("results", 1), column="results")
+        problems.at("no scores in 'results'", line=_key_line(keys, "results"), column="results")
     return rows
 
 
@@ -399,46 +386,26 @@ def harness_to_long(
     if errors:
         raise data.DataValidationError.combine(errors)
     long = pd.DataFrame(rows)
-    where = data.Problems(path, long[LINE].to_numpy(dtype=int), long["model"].to_numpy(dtype=object))
+    # Problems with the model name point at the line of `config.model_args`.
+    at_model = data.Problems(path, long["_model_line"].to_numpy(dtype=int), long["model"].to_numpy(dtype=object), files=long[FILE].to_numpy(dtype=object))
     if models is not None:
-        long = _attach_models(long, models, path, Path(models_path), where)
+        long = _attach_models(long, models, path, Path(models_path), at_model)
     else:
         parsed = {name: family_and_size(name) for name in long["model"].unique()}
         for name, found in parsed.items():
             if found is None:
                 i = int(np.flatnonzero((long["model"] == name).to_numpy())[0])
-                where.at(f"no size in the model name '{name}': give a models file (model, family, n_params) with --models", [i], column="config.model_args")
-        long["family"] = long["model"].map(lambda n: parsed[n][0] if parsed[n] else None)
-        long["n_params"] = long["model"].map(lambda n: parsed[n][1] if parsed[n] else None)
-        if notes is not None and any(parsed.values()):
+                at_model.at(f"no size in the model name '{name}': give a models file (model, family, n_params) with --models", [i], column="config.model_args")
+        at_model.check()
+        long["family"] = long["model"].map(lambda n: parsed[n][0])
+        long["n_params"] = long["model"].map(lambda n: parsed[n][1])
+        if notes is not None:
             notes.append("family and n_params parsed from the model names (e.g. pythia-160m -> 1.6e8); give --models to set them")
-    if where:
-        raise _per_file(where.error(), long)
     long["benchmark"] = "lm_eval_harness"
-    long = _fill_defaults(long, path)
     long["source_id"] = long[FILE].map(lambda f: Path(f).stem)
     long["provenance"] = long[FILE]
     long.attrs["lines"] = tuple(long[LINE].astype(int))
-    frame = long.drop(columns=[LINE])
-    try:
-        return _validate(frame.drop(columns=[FILE, "_column"]), path, strict, notes)
-    except data.DataValidationError as error:
-        raise _per_file(error, long) from None
-
-
-def _per_file(error: data.DataValidationError, long: pd.DataFrame) -> data.DataValidationError:
-    """Name the result file and JSON key of each problem found on the combined rows."""
-    fixed = []
-    lines = long[LINE].to_numpy(dtype=int)
-    for p in error.problems:
-        rows = np.flatnonzero((lines == (p.line or -1)) & (long["model"].astype(str).to_numpy() == (p.model or "")))
-        if len(rows):
-            i = rows[0]
-            column = long["_column"].iloc[i] if p.column in (None, "score", "metric", "n_shots", "n_items") else p.column
-            fixed.append(data.DataValidationError(long[FILE].iloc[i], p.rule, p.line, column, p.model))
-        else:
-            fixed.append(p)
-    return _with_total(fixed, error.total)
+    return _validate(long.drop(columns=[LINE, "_model_line"]), path, strict, notes)
 
 
 def detect_layout(path: Path) -> str:
@@ -514,7 +481,7 @@ def compute_axis(frame: pd.DataFrame, file: Path) -> pd.Series:
     compute = frame["training_flops"].astype(float).fillna(six_nd)
     missing = np.flatnonzero(compute.isna().to_numpy() | (compute <= 0).to_numpy())
     if len(missing):
-        problems = data.Problems(file, frame[LINE].to_numpy(dtype=int), frame["model"].to_numpy(dtype=object))
+        problems = _problems(frame, file)
         problems.at("--axis compute needs training_flops, or training_tokens (compute = 6 x n_params x training_tokens)", missing, column="training_tokens")
         problems.check()
     return compute
@@ -577,7 +544,8 @@ def prepare(
 
 
 def _problems(frame: pd.DataFrame, file: Path) -> data.Problems:
-    return data.Problems(file, frame[LINE].to_numpy(dtype=int), frame["model"].astype(str).to_numpy(dtype=object))
+    files = frame[FILE].to_numpy(dtype=object) if FILE in frame.columns else None
+    return data.Problems(file, frame[LINE].to_numpy(dtype=int), frame["model"].astype(str).to_numpy(dtype=object), files=files)
 
 
 def _check_sizes(frame: pd.DataFrame, file: Path) -> None:

@@ -14,7 +14,7 @@ from .backtest import METHODS as BACKTEST_METHODS
 def _ingest(args: argparse.Namespace) -> int:
     from . import ingest
 
-    written = ingest.run(Path(args.shared), accept_changes=args.accept_changes)
+    written = ingest.run(Path(args.shared), Path(args.project) if args.project else None, accept_changes=args.accept_changes)
     for name, rows in written.items():
         print(f"wrote data/{name}: {rows} rows")
     return 0
@@ -63,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("shared", help="path to the shared data folder, e.g. ../shared/data")
     ingest.add_argument("--accept-changes", action="store_true",
                         help="accept source files whose checksum differs from data/manifest.json (cut files are still refused)")
+    ingest.add_argument("--project", help="project folder whose data/ is written (default: this checkout)")
     ingest.set_defaults(func=_ingest)
 
     analyze = commands.add_parser("analyze", help="gain-on-gain regressions and a forecasting backtest for any CSV")

@@ -39,6 +39,11 @@ ANALYZE_DEFAULTS = {
 
 # `validate(..., keep=(LINE_COLUMN,))` adds each row's physical file line as this column.
 LINE_COLUMN = "_line"
+# Hidden input columns `validate` uses for messages, then drops: the file a row came from (for
+# rows read from several files) and the cell its score came from (a wide table's model column,
+# a leaderboard's task column, a JSON key).
+FILE_COLUMN = "_file"
+CELL_COLUMN = "_cell"
 
 # One run reports this many problems at most (then says how many more there are).
 MAX_PROBLEMS = 20
@@ -126,11 +131,21 @@ class Problems:
     `lines[i]` is the physical file line of row position i; `models[i]` its model name.
     """
 
-    def __init__(self, file: str | Path, lines: np.ndarray, models: np.ndarray | None = None, limit: int = MAX_PROBLEMS):
+    def __init__(
+        self,
+        file: str | Path,
+        lines: np.ndarray,
+        models: np.ndarray | None = None,
+        limit: int = MAX_PROBLEMS,
+        files: np.ndarray | None = None,
+        cells: np.ndarray | None = None,
+    ):
         self.file = Path(file)
         self.lines = lines
         self.models = models
         self.limit = limit
+        self.files = files  # per row: the file it came from
+        self.cells = cells  # per row: where its score came from
         self.found: list[DataValidationError] = []
         self.total = 0
 
@@ -149,7 +164,11 @@ class Problems:
             if self.models is not None and not pd.isna(self.models[i]):
                 model = str(self.models[i])
             text = rule if isinstance(rule, str) else rule(i)
-            self.found.append(DataValidationError(self.file, text, int(self.lines[i]), column, model))
+            file = self.file if self.files is None else self.files[i]
+            where = column
+            if column == "score" and self.cells is not None and not pd.isna(self.cells[i]):
+                where = str(self.cells[i])
+            self.found.append(DataValidationError(file, text, int(self.lines[i]), where, model))
 
     def __bool__(self) -> bool:
         return self.total > 0
@@ -277,10 +296,12 @@ def check_columns(frame: pd.DataFrame, file: Path, allowed: tuple[str, ...], req
     duplicated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()].tolist()))
     for column in duplicated:
         problems.at("wrong header: the column appears more than once", line=1, column=column)
+    shown = [c for c in allowed if not str(c).startswith("_")]
+    header = [c for c in frame.columns if not str(c).startswith("_")]
     for column in (c for c in dict.fromkeys(frame.columns) if c not in allowed):
-        problems.at(f"wrong header: unknown column; allowed columns are {list(allowed)}", line=1, column=column)
+        problems.at(f"wrong header: unknown column; allowed columns are {shown}", line=1, column=column)
     for column in (c for c in required if c not in frame.columns):
-        problems.at(f"wrong header: missing required column (the header is {list(frame.columns)})", line=1, column=column)
+        problems.at(f"wrong header: missing required column (the header is {header})", line=1, column=column)
     problems.check()
 
 
@@ -311,11 +332,8 @@ def repeated_groups(frame: pd.DataFrame, subset) -> list[np.ndarray]:
     rows = repeated_rows(frame, subset)
     if not len(rows):
         return []
-    keys = frame.iloc[rows][list(subset)].astype(str).agg("\x1f".join, axis=1).to_numpy()
-    groups: dict[str, list[int]] = {}
-    for key, position in zip(keys, rows):
-        groups.setdefault(key, []).append(int(position))
-    return [np.asarray(g) for g in groups.values()]
+    groups = frame.iloc[rows].groupby(list(subset), dropna=False, sort=False).indices
+    return [rows[np.asarray(g)] for g in groups.values()]
 
 
 def line_list(lines: np.ndarray, limit: int = 6) -> str:
@@ -455,6 +473,9 @@ def validate(
     """
     file = Path(file)
     lines = source_lines(frame)
+    files = frame[FILE_COLUMN].to_numpy(dtype=object) if FILE_COLUMN in frame.columns else None
+    cells = frame[CELL_COLUMN].to_numpy(dtype=object) if CELL_COLUMN in frame.columns else None
+    frame = frame.drop(columns=[c for c in (FILE_COLUMN, CELL_COLUMN) if c in frame.columns])
     required = required or tuple(f.name for f in schema.FIELDS if f.required)
     allowed = schema.COLUMNS + tuple(keep)
     if LINE_COLUMN in keep:
@@ -470,7 +491,7 @@ def validate(
         if column not in frame.columns:
             frame[column] = pd.NA
     frame = frame[list(allowed)].reset_index(drop=True)
-    problems = Problems(file, lines, frame["model"].to_numpy(dtype=object))
+    problems = Problems(file, lines, frame["model"].to_numpy(dtype=object), files=files, cells=cells)
     check_filled(frame, file, [f.name for f in schema.FIELDS if f.required], problems)
     frame = _to_numbers(frame, problems)
     for column in allowed:
@@ -483,6 +504,8 @@ def validate(
     _check_keys(frame, problems, schema.PRIMARY_KEY + tuple(k for k in keep if k != LINE_COLUMN))
     problems.check()
     frame = frame[kept].reset_index(drop=True)
+    if files is not None:
+        frame[FILE_COLUMN] = files[kept]
     frame.attrs = {}  # the project's tables are concatenated and copied a lot: keep them plain
     if LINE_COLUMN in keep:
         frame[LINE_COLUMN] = lines[kept]

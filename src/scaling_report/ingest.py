@@ -51,12 +51,12 @@ class IngestError(data.DataValidationError):
     """A source file, or a table derived from it, is not as ingest expects."""
 
 
-def read_source(path: Path, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+def read_source(path: Path, columns: tuple[str, ...] = (), numeric: tuple[str, ...] = ()) -> pd.DataFrame:
     """A source CSV, typed as pandas reads it, with each row's physical line in `_line`.
 
     Checked first as strings: readable UTF-8 (gzip for .gz), no ragged or cut lines, at least one
-    row, and every column in `columns` present in the header (a renamed header is named, not a
-    `KeyError` later).
+    row, every column in `columns` present in the header (a renamed header is named, not a
+    `KeyError` later), and every cell of the `numeric` columns a number or empty.
     """
     strings = data.read_csv(path)
     missing = [c for c in columns if c not in strings.columns]
@@ -71,12 +71,10 @@ def read_source(path: Path, columns: tuple[str, ...] = ()) -> pd.DataFrame:
         raise IngestError(path, f"pandas reads {len(typed)} rows where the csv module reads {len(lines)}; check quoting")
     # A stray word in a numeric column would make pandas read the whole column as text.
     problems = data.Problems(path, lines)
-    for column in columns:
-        if typed[column].dtype == object:
-            numbers = pd.to_numeric(typed[column], errors="coerce")
-            if numbers.notna().mean() > 0.5:
-                bad = typed[column].notna() & numbers.isna()
-                problems.at(lambda i, c=column: f"'{typed[c].iloc[i]}' is not a number", np.flatnonzero(bad.to_numpy()), column=column)
+    for column in numeric:
+        if not pd.api.types.is_numeric_dtype(typed[column]):
+            bad = typed[column].notna() & pd.to_numeric(typed[column], errors="coerce").isna()
+            problems.at(lambda i, c=column: f"'{typed[c].iloc[i]}' is not a number", np.flatnonzero(bad.to_numpy()), column=column)
     problems.check()
     typed[LINE] = lines
     return typed
@@ -194,7 +192,7 @@ def _frame(**columns) -> pd.DataFrame:
 
 
 def chinchilla(shared: Path, curated: pd.DataFrame, which: str) -> pd.DataFrame:
-    raw = read_source(shared / "papers" / f"chinchilla_{which}.csv", ("model", "n_params", "task", "accuracy", "source_table"))
+    raw = read_source(shared / "papers" / f"chinchilla_{which}.csv", ("model", "n_params", "task", "accuracy", "source_table"), ("n_params", "accuracy"))
     benchmark = "mmlu" if which == "mmlu" else "bigbench"
     frame = _frame(
         source_id=f"chinchilla_{which}",
@@ -218,7 +216,7 @@ def chinchilla(shared: Path, curated: pd.DataFrame, which: str) -> pd.DataFrame:
 
 
 def palm_bigbench_lite(shared: Path, curated: pd.DataFrame) -> pd.DataFrame:
-    raw = read_source(shared / "papers" / "palm_bigbench.csv", ("model", "n_params", "task", "shots", "score"))
+    raw = read_source(shared / "papers" / "palm_bigbench.csv", ("model", "n_params", "task", "shots", "score"), ("n_params", "shots", "score"))
     frame = _frame(
         source_id="palm_bigbench_lite",
         family="PaLM",
@@ -241,7 +239,7 @@ def palm_bigbench_lite(shared: Path, curated: pd.DataFrame) -> pd.DataFrame:
 
 
 def palm_nlu(shared: Path, curated: pd.DataFrame) -> pd.DataFrame:
-    raw = read_source(shared / "papers" / "palm_nlu.csv", ("model", "n_params", "task", "shots", "metric", "score", "training_tokens_B"))
+    raw = read_source(shared / "papers" / "palm_nlu.csv", ("model", "n_params", "task", "shots", "metric", "score", "training_tokens_B"), ("n_params", "score", "training_tokens_B"))
     late = raw["training_tokens_B"] == 1325
     n_shots = raw["shots"].map({"0-shot": 0, "1-shot": 1}).astype("Int64")  # few-shot k varies by task
     frame = _frame(
@@ -273,6 +271,7 @@ def bigg(shared: Path) -> pd.DataFrame:
     raw = read_source(
         shared / "bigbench" / "bigbench_scores_long.csv",
         ("model_name", "n_params", "task", "subtask", "n_shots", "metric", "score", "low_score", "n_examples"),
+        ("n_params", "n_shots", "score", "low_score", "n_examples"),
     )
     frame = _frame(
         source_id="bigg_bigbench",
@@ -299,6 +298,7 @@ def pythia_opt_bloom(shared: Path) -> pd.DataFrame:
     raw = read_source(
         shared / "extra" / "pythia_opt_bloom_final.csv",
         ("family", "model", "n_params", "training_tokens", "flops_6ND", "task", "n_shots", "metric", "score", "stderr", "chance_level", "source"),
+        ("n_params", "training_tokens", "flops_6ND", "n_shots", "score", "stderr", "chance_level"),
     )
     raw = raw[raw["metric"].isin(["acc", "acc_norm"])].copy()  # lambada perplexity is not a fraction
     # The harness reports stderr = sqrt(p(1-p)/(n-1)); inverting it recovers the item count exactly.
@@ -329,8 +329,8 @@ def pythia_opt_bloom(shared: Path) -> pd.DataFrame:
 
 
 def _inverse_tasks(shared: Path) -> pd.DataFrame:
-    tasks = read_source(shared / "inverse_scaling" / "tasks.csv", ("slug_in_data_release", "task", "prize_round", "hypothesised_cause", "n_examples_paper_table1", "human_agreement_pct", "hf_dataset_round1"))
-    results = read_source(shared / "inverse_scaling" / "results_mckenzie2023_figures.csv", ("model_family", "task_slug", "score"))
+    tasks = read_source(shared / "inverse_scaling" / "tasks.csv", ("slug_in_data_release", "task", "prize_round", "hypothesised_cause", "n_examples_paper_table1", "human_agreement_pct", "hf_dataset_round1"), ("n_examples_paper_table1", "human_agreement_pct"))
+    results = read_source(shared / "inverse_scaling" / "results_mckenzie2023_figures.csv", ("model_family", "task_slug", "score"), ("score",))
     chance = results[results["model_family"] == "chance baseline"].set_index("task_slug")["score"]
     out = pd.DataFrame(
         {
@@ -353,6 +353,7 @@ def inverse_scaling(shared: Path) -> pd.DataFrame:
     raw = read_source(
         shared / "inverse_scaling" / "results_mckenzie2023_figures.csv",
         ("model_family", "model", "n_params", "training_flops", "task_slug", "metric", "score", "source_figure"),
+        ("n_params", "training_flops", "score"),
     )
     # Keep real models with a size on real tasks: drop the chance baseline, GPT-4 (no size) and the average.
     raw = raw[raw["n_params"].notna() & (raw["task_slug"] != "average-10")].copy()
@@ -501,7 +502,6 @@ def run(shared: Path, project_dir: Path | None = None, accept_changes: bool = Fa
     if not (shared / "README.md").exists():
         raise FileNotFoundError(f"{shared} does not look like the shared data folder (no README.md)")
     previous = json.loads((out / MANIFEST).read_text()) if (out / MANIFEST).exists() else {}
-    source_records = check_manifest(shared, previous, accept_changes)
     curated = _curated_chance(project_dir)
     builders = {
         "chinchilla_mmlu": lambda: chinchilla(shared, curated, "mmlu"),
@@ -554,6 +554,8 @@ def run(shared: Path, project_dir: Path | None = None, accept_changes: bool = Fa
             written[relative] = len(built[name])
         if errors:
             raise data.DataValidationError.combine(errors)
+        # Last, the files against the last ingest: a file that reads cleanly may still be cut short.
+        source_records = check_manifest(shared, previous, accept_changes)
         (staging / "datapackage.json").write_text(json.dumps(datapackage(sources), indent=2, sort_keys=True) + "\n")
         for relative, rows in written.items():
             tables[relative] = {"rows": rows, "sha256": hashlib.sha256((staging / relative).read_bytes()).hexdigest()}
