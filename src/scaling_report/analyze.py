@@ -469,7 +469,7 @@ def _task_suffix(frame: pd.DataFrame, column: str, group: list[str], label) -> t
     varies = (counts > 1).to_numpy()
     if varies.any():
         frame = frame.copy()
-        task = frame["task"].astype(str).to_numpy(dtype=object)
+        task = np.array(frame["task"].astype(str), dtype=object)  # a writable copy
         task[varies] = [f"{t} {label(v)}" for t, v in zip(task[varies], values.to_numpy(dtype=object)[varies])]
         frame["task"] = pd.array(task, dtype="string")
     return frame, int(varies.sum())

@@ -373,7 +373,7 @@ def _metric_kinds(frame: pd.DataFrame, problems: Problems, lenient: bool, notes:
         )
         return metric.isin(schema.BOUNDED_METRICS).to_numpy(), keep
     kinds = metric.map(metric_kind)
-    fraction = (kinds == FRACTION).to_numpy()
+    fraction = np.array(kinds == FRACTION, dtype=bool)  # a writable copy
     score = frame["score"].to_numpy(dtype=float)
     for name in sorted(metric[kinds.isna()].unique()):
         rows = (metric == name).to_numpy()
