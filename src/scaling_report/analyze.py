@@ -15,6 +15,7 @@ standard error. The JSON shape is documented in the README.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import sys
@@ -412,7 +413,8 @@ def detect_layout(path: Path) -> str:
     """harness for a folder or .json file; else from the CSV header: long, wide or leaderboard."""
     if path.is_dir() or path.name.endswith((".json", ".json.gz")):
         return "harness"
-    columns = set(data.read_csv(path).columns)
+    first = next((line for line in data.read_text(path).splitlines() if line.strip()), "")
+    columns = {c.strip() for c in next(csv.reader([first]), [])}
     if "score" in columns:
         return "long"
     if "task" in columns and "model" not in columns:
@@ -514,7 +516,8 @@ def prepare(
         frame = frame.assign(**{LINE: np.arange(len(frame)) + 2})
     if RUN_COLUMN not in frame.columns:
         frame = frame.assign(**{RUN_COLUMN: ""})
-    kinds = frame["metric"].astype(str).map(data.metric_kind)
+    metric = frame["metric"].astype(str)
+    kinds = metric.map({m: data.metric_kind(m) for m in metric.unique()})
     loss_like = (kinds == data.LOWER_IS_BETTER).to_numpy()
     info: dict = {"axis": axis, "pooled": list(pool), "rows": int(len(frame)), "loss_rows": int(loss_like.sum())}
     if loss_like.any():

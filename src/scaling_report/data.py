@@ -250,6 +250,43 @@ def read_csv(path: str | Path) -> pd.DataFrame:
     text = read_text(path)
     if not text.strip():
         raise DataValidationError(path, "empty file (expected a header line and at least one row)", line=1)
+    frame = _read_unquoted(text) if '"' not in text else None
+    if frame is None:
+        frame = _read_with_csv(text, path)
+    if frame.empty:
+        raise DataValidationError(path, "no data rows (expected at least one row under the header)", line=frame.attrs["end"] + 1)
+    del frame.attrs["end"]
+    return frame
+
+
+def _read_unquoted(text: str) -> pd.DataFrame | None:
+    """Fast path for files without quotes: one record per line, parsed by pandas' C reader.
+
+    Returns None when a line's field count differs from the header's, so that the csv module
+    path reports every ragged line.
+    """
+    lines = text.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip("\r") != ""]
+    header_index = filled[0]
+    n_fields = lines[header_index].count(",")
+    body = filled[1:]
+    if any(lines[i].count(",") != n_fields for i in body):
+        return None
+    header = [h.strip() for h in lines[header_index].rstrip("\r").split(",")]
+    if not body:
+        frame = pd.DataFrame(columns=header, dtype=object)
+    else:
+        frame = pd.read_csv(io.StringIO("\n".join(lines[i] for i in body)), header=None, names=range(len(header)), dtype=str,
+                            keep_default_na=False, na_values=[""], quoting=csv.QUOTE_NONE, skip_blank_lines=False)
+        frame.columns = header
+        frame = frame.astype(object).where(frame.notna(), None)
+    frame.attrs["lines"] = tuple(i + 1 for i in body)  # a tuple: pandas compares attrs with ==
+    frame.attrs["end"] = (body[-1] if body else header_index) + 1
+    return frame
+
+
+def _read_with_csv(text: str, path: Path) -> pd.DataFrame:
+    """The csv module's reader, for quoted fields; every ragged line is reported."""
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     rows: list[list[str]] = []
@@ -277,11 +314,10 @@ def read_csv(path: str | Path) -> pd.DataFrame:
         rows.append(row)
         lines.append(start)
     problems.check()
-    if not rows:
-        raise DataValidationError(path, "no data rows (expected at least one row under the header)", line=(previous_end or 1) + 1)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     frame = frame.mask(frame == "")
     frame.attrs["lines"] = tuple(lines)  # a tuple: pandas compares attrs with ==
+    frame.attrs["end"] = previous_end
     return frame
 
 
@@ -306,7 +342,11 @@ def check_columns(frame: pd.DataFrame, file: Path, allowed: tuple[str, ...], req
 
 
 def _blank(values: pd.Series) -> pd.Series:
-    return values.isna() | (values.astype(str).str.strip() == "")
+    """Empty or whitespace-only cells (checked once per distinct value)."""
+    missing = values.isna()
+    present = values[~missing]
+    blanks = [v for v in pd.unique(present.to_numpy(dtype=object)) if isinstance(v, str) and not v.strip()]
+    return missing | values.isin(blanks) if blanks else missing
 
 
 def check_filled(frame: pd.DataFrame, file: Path, columns, problems: Problems | None = None) -> None:
@@ -344,8 +384,10 @@ def line_list(lines: np.ndarray, limit: int = 6) -> str:
 def _to_numbers(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
     for column in schema.NUMERIC_COLUMNS:
         raw = frame[column]
-        stripped = raw.where(raw.isna(), raw.astype(str).str.strip())
-        numbers = pd.to_numeric(stripped, errors="coerce")
+        numbers = pd.to_numeric(raw, errors="coerce")
+        retry = raw.notna() & numbers.isna()
+        if retry.any():  # " 0.5 " is a number too
+            numbers = numbers.where(~retry, pd.to_numeric(raw[retry].astype(str).str.strip(), errors="coerce"))
         bad = raw.notna() & numbers.isna()
         problems.at(lambda i: f"'{raw.iloc[i]}' is not a number", np.flatnonzero(bad.to_numpy()), column=column)
         values = numbers.to_numpy(dtype=float)
@@ -372,7 +414,7 @@ def _metric_kinds(frame: pd.DataFrame, problems: Problems, lenient: bool, notes:
             column="metric",
         )
         return metric.isin(schema.BOUNDED_METRICS).to_numpy(), keep
-    kinds = metric.map(metric_kind)
+    kinds = metric.map({m: metric_kind(m) for m in metric.unique()})
     fraction = np.array(kinds == FRACTION, dtype=bool)  # a writable copy
     score = frame["score"].to_numpy(dtype=float)
     for name in sorted(metric[kinds.isna()].unique()):
@@ -473,6 +515,8 @@ def validate(
     """
     file = Path(file)
     lines = source_lines(frame)
+    frame = frame.copy(deep=False)
+    frame.attrs = {}  # pandas deep-copies attrs on every operation: drop the line tuple now
     files = frame[FILE_COLUMN].to_numpy(dtype=object) if FILE_COLUMN in frame.columns else None
     cells = frame[CELL_COLUMN].to_numpy(dtype=object) if CELL_COLUMN in frame.columns else None
     frame = frame.drop(columns=[c for c in (FILE_COLUMN, CELL_COLUMN) if c in frame.columns])
