@@ -256,7 +256,8 @@ def read_csv(path: str | Path) -> pd.DataFrame:
     if frame.empty:
         raise DataValidationError(path, "no data rows (expected at least one row under the header)", line=frame.attrs["end"] + 1)
     del frame.attrs["end"]
-    return frame
+    # The string type pandas itself gives `read_csv(dtype=str)`, empty cells as NaN.
+    return frame.astype(pd.StringDtype("python", na_value=np.nan))
 
 
 def _read_unquoted(text: str) -> pd.DataFrame | None:
