@@ -281,6 +281,13 @@ class TestReport:
         result, _ = self._result(rows(n_tasks=1), write_csv)
         assert all(r["ci"] == "— (1 task)" for r in report.backtest_rows(result["_backtest"]))
 
+    def test_replicate_noise_is_in_the_report(self, tmp_path, capsys):
+        out = tmp_path / "r.html"
+        assert cli.main(["analyze", str(EXAMPLES / "replicates.csv"), "--axis", "compute", "--format", "html",
+                         "--output", str(out), "--method", "last_value"]) == 0
+        page = out.read_text()
+        assert "Measured noise from replicates" in page and "training compute (FLOP)" in page
+
     def test_three_task_triples_are_flagged(self, write_csv):
         result, _ = self._result(rows(n_tasks=3), write_csv)
         assert all("3 tasks" in r["note"] for r in report.triple_rows(result))

@@ -87,6 +87,24 @@ def triple_rows(result: dict) -> list[dict]:
     return rows
 
 
+def replicate_rows(result: dict) -> list[dict]:
+    """Measured run-to-run noise per ladder with replicates (a `run` column)."""
+    rows = []
+    for ladder in sorted(result["ladders"], key=_ladder_order):
+        noise = ladder.get("replicates")
+        if not noise or noise.get("sd") is None:
+            continue
+        rows.append(
+            {
+                "ladder": _entry_label(ladder),
+                "cells": noise["cells"],
+                "sd": _f(noise["sd"], 1, scale=100),
+                "ci": f"[{_f(noise['ci_low'], 1, scale=100)}, {_f(noise['ci_high'], 1, scale=100)}]",
+            }
+        )
+    return rows
+
+
 def _labelled(table: pd.DataFrame, pooled=()) -> pd.DataFrame:
     """The backtest table with a display label per ladder (from its key, not its display name)."""
     labels = [
@@ -220,6 +238,7 @@ def render(result: dict, frame: pd.DataFrame, source: str, models: str | None = 
         axis=(result.get("_prepared") or {}).get("axis", "params"),
         backtest_rows=backtest_rows(bt, pooled=tuple((result.get("_prepared") or {}).get("pooled", ()))),
         triple_rows=triple_rows(result),
+        replicate_rows=replicate_rows(result),
         chart=chart,
         chart_note=chart_note,
     )
