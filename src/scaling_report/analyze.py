@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import backtest, data, fmt, ladders, schema, stats, transforms
+from . import backtest, data, fmt, ladders, stats, transforms
 
 # Sigmoid fits take about 2 ms each and the pooled fit about 5 ms per task: above this many
 # task x origin fits the default backtest leaves the two sigmoid methods out (say so on stderr).

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in error.messages:
             print(f"{prefix} {line}", file=sys.stderr)
         return 2
-    except (transforms.MissingChanceError, FileNotFoundError, IsADirectoryError, ValueError) as error:
+    except (transforms.MissingChanceError, ValueError) as error:
         print(f"{prefix} {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -121,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as error:  # a file that cannot be read or written: say which, not a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"{prefix} {where}{error.strerror or error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from . import __version__, backtest, charts, fmt, ladders
+from . import __version__, backtest, charts, fmt
 from .analyze import FEW_TASKS, ladder_label, size_text
 
 MAX_CHART_LADDERS = 12
