@@ -91,6 +91,19 @@ class TestLayouts:
         (tmp_path / "r.json").write_text(json.dumps(content))
         assert sorted(analyze.load_input(tmp_path / "r.json")["task"]) == ["mmlu_a", "mmlu_b"]
 
+    def test_harness_filters_and_perplexities_keep_their_meaning(self, tmp_path):
+        content = {"results": {"gsm8k": {"exact_match,strict-match": 0.1, "exact_match,flexible-extract": 0.2},
+                               "wikitext": {"word_perplexity,none": 35.2}},
+                   "config": {"model_args": "pretrained=org/x-1b"}}
+        (tmp_path / "r.json").write_text(json.dumps(content))
+        notes = analyze.Notes()
+        frame = analyze.load_input(tmp_path / "r.json", notes=notes)
+        assert sorted(frame["metric"]) == ["exact_match (flexible-extract)", "exact_match (strict-match)", "word_perplexity"]
+        assert not [n for n in notes if "not a known name" in n]
+        prepared, _ = analyze.prepare(frame, "r.json", notes=notes)
+        assert set(prepared["task"]) == {"gsm8k"}  # the perplexity (lower is better) is left out, with a note
+        assert any("lower-is-better" in n for n in notes)
+
     def test_compute_axis_and_replicates(self, capsys):
         result, err = run_json(capsys, EXAMPLES / "replicates.csv", "--axis", "compute")
         frame = pd.read_csv(EXAMPLES / "replicates.csv")

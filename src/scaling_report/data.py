@@ -62,8 +62,13 @@ METRIC_KINDS: dict[str, str] = {
 
 
 def metric_kind(metric: str) -> str | None:
-    """FRACTION, LOWER_IS_BETTER, or None for a name the project does not know."""
-    return METRIC_KINDS.get(str(metric).strip().lower())
+    """FRACTION, LOWER_IS_BETTER, or None for a name the project does not know.
+
+    A harness filter in parentheses does not change the meaning: `exact_match (strict-match)`
+    is an `exact_match`.
+    """
+    name = str(metric).strip().lower()
+    return METRIC_KINDS.get(name, METRIC_KINDS.get(name.split(" (", 1)[0]))
 
 
 class DataValidationError(ValueError):
