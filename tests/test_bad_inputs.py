@@ -110,7 +110,7 @@ CASES = [
     ("flops_infinite", {"in.csv": with_column("training_flops", {2: "inf"}, "1e21")}, A, ("in.csv", 2, "training_flops"), "infinite"),
     ("loss_negative", {"in.csv": with_column("metric", {}, "loss").replace("0.30,loss", "-1,loss", 1)}, A, ("in.csv", 2, "score"), "loss -1 is negative"),
     # --- long tables: keys and sizes
-    ("duplicate_row", {"in.csv": long_csv(extra="Fam,m2,4e9,b,0.42\n")}, A, ("in.csv", 14, None), "lines 7, 14"),
+    ("duplicate_row", {"in.csv": long_csv(extra="Fam,m2,4e9,b,0.42\n")}, A, ("in.csv", 14, "task"), "lines 7, 14"),
     ("model_with_two_sizes", {"in.csv": long_csv(cell(3, 2, "2e9"))}, A, ("in.csv", 3, "n_params"), "more than one n_params"),
     ("two_models_one_size", {"in.csv": long_csv(lambda rows: [r.__setitem__(1, "m2b") for r in rows[4:6]] and None)}, A, ("in.csv", 8, "n_params"), "'m2b' (line 6) and 'm2'"),
     ("rows_differ_only_in_source", {"in.csv": with_column("source_id", {}, "s1") + "Fam,m1,1e9,a,0.5,s2\n"}, A, ("in.csv", 14, "task"), "differ only in source_id"),
@@ -164,7 +164,7 @@ CASES = [
     ("harness_no_results", {"res/a.json": json.dumps({"config": {}}, indent=2)}, ["analyze", "{d}/res"], ("a.json", 1, None), "no 'results' object"),
     ("harness_no_model_name", {"res/a.json": harness().replace("pretrained=org/toy-160m", "dtype=float16")}, ["analyze", "{d}/res"], ("a.json", line_of(harness(), '"model_args"'), "config.model_args"), "no model name"),
     ("harness_score_text", {"res/a.json": harness(value="N/A")}, ["analyze", "{d}/res"], ("a.json", line_of(harness(), '"acc,none"'), "results.arc_easy.acc,none"), "'N/A' is not a number"),
-    ("harness_score_above_one", {"res/x/a.json": harness(value=1.7, layout="old")}, ["analyze", "{d}/res"], ("a.json", line_of(harness(layout="old"), '"acc"'), "results.arc_easy.acc"), "fractions in [0, 1]"),
+    ("harness_score_above_one", {"res/x/a.json": harness(value=1.7, layout="old")}, ["analyze", "{d}/res"], ("a.json", line_of(harness(layout="old"), '"acc"'), "results.arc_easy.acc"), "score 1.7 is outside [0, 1]"),
     ("harness_no_size_in_name", {"res/a.json": harness(model="org/toy-large")}, ["analyze", "{d}/res"], ("a.json", line_of(harness(), '"model_args"'), "config.model_args"), "no size in the model name"),
     ("harness_unknown_model", {"res/a.json": harness(), "models.csv": MODELS}, ["analyze", "{d}/res", "--models", "{d}/models.csv"], ("a.json", line_of(harness(), '"model_args"'), "model"), "not in the models file"),
     ("harness_empty_folder", {"res/notes.txt": "x"}, ["analyze", "{d}/res"], ("res", None, None), "holds no .json"),

@@ -454,7 +454,8 @@ def _check_values(frame: pd.DataFrame, problems: Problems, lenient: bool = False
     if outside.any():
         in_bounded = score[bounded]
         # Percent-scaled input is the commonest mistake: name it instead of listing every row.
-        if bool((in_bounded > 1).mean() > 0.5) and bool((in_bounded <= 100).all()) and bool((in_bounded >= 0).all()):
+        percent_like = len(in_bounded) >= 3 and bool((in_bounded > 1).mean() > 0.5)
+        if percent_like and bool((in_bounded <= 100).all()) and bool((in_bounded >= 0).all()):
             problems.at(
                 f"scores look like percentages (max {in_bounded.max():g}); give scores as fractions in [0, 1]",
                 [int(np.flatnonzero(outside)[0])],
@@ -481,10 +482,13 @@ def _check_values(frame: pd.DataFrame, problems: Problems, lenient: bool = False
 
 def _check_keys(frame: pd.DataFrame, problems: Problems, key: tuple[str, ...] = schema.PRIMARY_KEY) -> None:
     lines = problems.lines
+    # A key column the file leaves empty everywhere (an analyze file's `run`) is not worth naming.
+    shown = tuple(k for k in key if k in schema.PRIMARY_KEY or (frame[k].astype(str) != "").any())
     for group in repeated_groups(frame, key):
         problems.at(
-            f"duplicate key {tuple(key)}: the same score appears on lines {line_list(lines[group])}",
+            f"duplicate key {shown}: the same score appears on lines {line_list(lines[group])}",
             [int(group[1])],
+            column="task",
         )
     # One model is one network: it must carry one parameter count everywhere.
     for (family, model), rows in frame.groupby(["family", "model"], sort=False).indices.items():
