@@ -542,7 +542,7 @@ def prepare(
     frame, changed = _task_suffix(frame, "prompting", key + list(ladders.TASK_ID), lambda v: f"({v})" if v else "(no prompting stated)")
     if changed:
         notes.append(f"{changed} rows of tasks measured under several 'prompting' settings: each setting is its own task")
-    _check_sizes(frame, file)
+    _check_sizes(frame, file, "training compute" if axis == "compute" else "n_params")
     return _average_replicates(frame, file, info, notes)
 
 
@@ -551,11 +551,11 @@ def _problems(frame: pd.DataFrame, file: Path) -> data.Problems:
     return data.Problems(file, frame[LINE].to_numpy(dtype=int), frame["model"].astype(str).to_numpy(dtype=object), files=files)
 
 
-def _check_sizes(frame: pd.DataFrame, file: Path) -> None:
+def _check_sizes(frame: pd.DataFrame, file: Path, size_name: str = "n_params") -> None:
     """One model per size and run in each ladder; one score per ladder, task, size and run."""
     problems = _problems(frame, file)
     key = list(ladders.LADDER_KEY)
-    size = "n_params"
+    size = "n_params"  # holds the compute with --axis compute
     for _, rows in frame.groupby(key + [size, RUN_COLUMN], dropna=False, sort=False).indices.items():
         names = frame["model"].iloc[rows].astype(str)
         if names.nunique() > 1:
@@ -563,7 +563,7 @@ def _check_sizes(frame: pd.DataFrame, file: Path) -> None:
             other = int(rows[int(np.flatnonzero((names != first).to_numpy())[0])])
             problems.at(
                 f"two models at one size in family '{frame['family'].iloc[other]}': '{first}' (line {int(frame[LINE].iloc[rows[0]])}) and "
-                f"'{frame['model'].iloc[other]}' both have {size} = {frame[size].iloc[other]:g}; give replicates a 'run' column, "
+                f"'{frame['model'].iloc[other]}' both have {size_name} = {frame[size].iloc[other]:g}; give replicates a 'run' column, "
                 "or put the models in different families",
                 [other],
                 column="n_params",
