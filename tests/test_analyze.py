@@ -92,10 +92,12 @@ class TestAnalyzeJson:
         result = json.loads(capsys.readouterr().out)
         assert list(result) == ["ladders", "backtest"]
         ladder = result["ladders"][0]
-        assert list(ladder) == ["family", "benchmark", "n_shots", "metric", "sizes", "triples"]
+        # The earlier keys first, in their order; then the axis, the pooling and the task count.
+        assert list(ladder) == ["family", "benchmark", "n_shots", "metric", "sizes", "triples", "axis", "pooled", "n_tasks"]
+        assert (ladder["axis"], ladder["pooled"], ladder["n_tasks"]) == ("params", [], 6)
         assert list(ladder["triples"][0]) == ["sizes", "transform", *JSON_TRIPLE_KEYS]
         rows = result["backtest"]
-        assert rows and all(list(r) == list(backtest.JSON_KEYS) for r in rows)
+        assert rows and all(list(r) == [*backtest.JSON_KEYS, "axis", "pooled"] for r in rows)
         assert {r["method"] for r in rows} == set(backtest.METHODS)
         assert {r["horizon"] for r in rows} == {"next", "two_ahead", "ge_10x", "all"}
         # Five sizes, origins j = 3, 4: next-size forecasts are 2 per task.
@@ -126,7 +128,7 @@ class TestAnalyzeJson:
         frame = analyze.load_user_table(write_csv(long_table()))
         result = analyze.analyze(frame, progress=False)
         assert {r["method"] for r in result["backtest"]} == set(analyze.FAST_METHODS)
-        assert "left out" in capsys.readouterr().err
+        assert any("left out" in note for note in result["_notes"])
 
     def test_unknown_method_is_rejected(self, write_csv, capsys):
         path = write_csv(long_table())
@@ -205,19 +207,19 @@ class TestWideTables:
         bad = models.astype(object).copy()
         bad.iloc[2, bad.columns.get_loc("n_params")] = "large"
         message = self._error(write_csv, wide, bad, capsys)
-        assert "models.csv, line 4, column 'n_params': 'large' is not a finite number" in message
+        assert "models.csv, line 4, column 'n_params', model 'Toy-2': 'large' is not a finite number" in message
         bad = models.copy()
         bad.iloc[1, bad.columns.get_loc("n_params")] = -5
-        assert "models.csv, line 3, column 'n_params': n_params must be positive" in self._error(write_csv, wide, bad, capsys)
+        assert "models.csv, line 3, column 'n_params', model 'Toy-1': n_params must be positive" in self._error(write_csv, wide, bad, capsys)
         bad = pd.concat([models, models.iloc[[0]]], ignore_index=True)
-        assert "models.csv, line 7, column 'model': model 'Toy-0' is listed more than once" in self._error(write_csv, wide, bad, capsys)
-        assert "missing required column(s) ['family']" in self._error(write_csv, wide, models.drop(columns="family"), capsys)
+        assert "models.csv, line 7, column 'model', model 'Toy-0': model 'Toy-0' is listed more than once" in self._error(write_csv, wide, bad, capsys)
+        assert "models.csv, line 1, column 'family': wrong header: missing required column" in self._error(write_csv, wide, models.drop(columns="family"), capsys)
 
     def test_wide_file_without_models_file_is_explained(self, write_csv, capsys):
         wide, _ = to_wide(long_table())
         path = write_csv(wide, "wide.csv")
         assert cli.main(["analyze", str(path)]) == 2
-        assert "pass the models file with --models" in capsys.readouterr().err
+        assert "needs its models file: pass --models" in capsys.readouterr().err
 
 
 class TestHtmlReport:

@@ -2,17 +2,127 @@
 
 Numbers and provenance only: no task item text and no file is copied wholesale. Running
 `scaling-report ingest ../shared/data` twice gives byte-identical output.
+
+All or nothing: every source file is read and checked (encoding, ragged or cut lines, header,
+row count against `data/manifest.json` of the last ingest), every derived table is validated
+with the loader's own rules, and only then is the whole of `data/` replaced in one directory
+swap. Errors name the source file and its line.
+
+Adding a source: a builder `name(shared, curated) -> frame` that reads its files with
+`read_source` (passing `_line=raw[data.LINE_COLUMN]` to `_frame` maps errors to source lines),
+one entry in `builders` in `run`, and its files in `SOURCE_FILES`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import data, schema
+
+MANIFEST = "manifest.json"
+LINE = data.LINE_COLUMN
+
+# The source files each table is derived from (their rows and checksums go in the manifest;
+# the first is the one whose lines error messages name).
+SOURCE_FILES: dict[str, tuple[str, ...]] = {
+    "chinchilla_mmlu": ("papers/chinchilla_mmlu.csv",),
+    "chinchilla_bigbench": ("papers/chinchilla_bigbench.csv", "bigbench/bigbench_scores_long.csv"),
+    "palm_bigbench_lite": ("papers/palm_bigbench.csv", "bigbench/bigbench_scores_long.csv"),
+    "palm_nlu": ("papers/palm_nlu.csv",),
+    "bigg_bigbench": ("bigbench/bigbench_scores_long.csv",),
+    "pythia_opt_bloom": ("extra/pythia_opt_bloom_final.csv",),
+    "inverse_scaling": ("inverse_scaling/results_mckenzie2023_figures.csv", "inverse_scaling/tasks.csv"),
+    "inverse_scaling_tasks": ("inverse_scaling/tasks.csv",),
+    "inverse_scaling_claims": ("inverse_scaling/paper_claims.csv",),
+    "neqa_prompting": ("inverse_scaling/neqa_prompting_zhang2023_notebook.csv",),
+}
+
+
+class IngestError(data.DataValidationError):
+    """A source file, or a table derived from it, is not as ingest expects."""
+
+
+def read_source(path: Path, columns: tuple[str, ...] = (), numeric: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A source CSV, typed as pandas reads it, with each row's physical line in `_line`.
+
+    Checked first as strings: readable UTF-8 (gzip for .gz), no ragged or cut lines, at least one
+    row, every column in `columns` present in the header (a renamed header is named, not a
+    `KeyError` later), and every cell of the `numeric` columns a number or empty.
+    """
+    strings = data.read_csv(path)
+    missing = [c for c in columns if c not in strings.columns]
+    if missing:
+        problems = data.Problems(path, np.zeros(0, dtype=int))
+        for column in missing:
+            problems.at(f"wrong header: ingest reads this column, and the header lacks it (renamed?); the header is {list(strings.columns)}", line=1, column=column)
+        problems.check()
+    typed = pd.read_csv(io.StringIO(data.read_text(path)))
+    lines = data.source_lines(strings)
+    if len(typed) != len(lines):  # pandas and csv disagree on the rows: trust neither
+        raise IngestError(path, f"pandas reads {len(typed)} rows where the csv module reads {len(lines)}; check quoting")
+    # A stray word in a numeric column would make pandas read the whole column as text.
+    problems = data.Problems(path, lines)
+    for column in numeric:
+        if not pd.api.types.is_numeric_dtype(typed[column]):
+            bad = typed[column].notna() & pd.to_numeric(typed[column], errors="coerce").isna()
+            problems.at(lambda i, c=column: f"'{typed[c].iloc[i]}' is not a number", np.flatnonzero(bad.to_numpy()), column=column)
+    problems.check()
+    typed[LINE] = lines
+    return typed
+
+
+def file_record(path: Path) -> dict:
+    """Rows (data records, for CSV) and sha256 of one source file, for the manifest."""
+    raw = path.read_bytes()
+    record = {"sha256": hashlib.sha256(raw).hexdigest()}
+    if path.name.endswith((".csv", ".csv.gz")):
+        record["rows"] = len(data.read_csv(path))
+    return record
+
+
+def check_manifest(shared: Path, previous: dict, accept_changes: bool = False) -> dict:
+    """Records of every source file; a file with fewer rows than the last ingest read (a cut
+    file), or with another checksum (unless `accept_changes`), is an error."""
+    problems = []
+    records = {}
+    for relative in sorted({f for files in SOURCE_FILES.values() for f in files}):
+        path = shared / relative
+        if not path.exists():
+            problems.append(IngestError(path, "source file not found"))
+            continue
+        try:
+            record = file_record(path)
+        except data.DataValidationError as error:
+            problems.append(error)
+            continue
+        records[relative] = record
+        before = previous.get("sources", {}).get(relative)
+        if before is None:
+            continue
+        if "rows" in before and record.get("rows", 0) < before["rows"]:
+            problems.append(
+                IngestError(path, f"{record.get('rows', 0)} rows where the last ingest read {before['rows']}: the file looks cut short", line=record.get("rows", 0) + 1)
+            )
+        elif record["sha256"] != before["sha256"] and not accept_changes:
+            problems.append(
+                IngestError(
+                    path,
+                    f"changed since the last ingest (sha256 {record['sha256'][:12]}, was {before['sha256'][:12]}; "
+                    f"{record.get('rows', '?')} rows, was {before.get('rows', '?')}); re-run with --accept-changes if the change is intended",
+                )
+            )
+    if problems:
+        raise data.DataValidationError.combine(problems)
+    return records
 
 PAPERS = {
     "hoffmann": "Hoffmann et al. 2022 (arXiv 2203.15556)",
@@ -66,6 +176,7 @@ def _attach_chance(frame: pd.DataFrame, curated: pd.DataFrame, bigbench_low: pd.
 
 
 def _frame(**columns) -> pd.DataFrame:
+    """A frame in schema column order; `_line` (the source line of each row) is kept when given."""
     length = max(len(v) for v in columns.values() if isinstance(v, (pd.Series, list, np.ndarray)))
     out = {}
     for name in schema.COLUMNS:
@@ -75,11 +186,13 @@ def _frame(**columns) -> pd.DataFrame:
         elif not isinstance(value, (list, np.ndarray)):
             value = [value] * length
         out[name] = value
+    if LINE in columns:
+        out[LINE] = np.asarray(columns[LINE])
     return pd.DataFrame(out)
 
 
 def chinchilla(shared: Path, curated: pd.DataFrame, which: str) -> pd.DataFrame:
-    raw = pd.read_csv(shared / "papers" / f"chinchilla_{which}.csv")
+    raw = read_source(shared / "papers" / f"chinchilla_{which}.csv", ("model", "n_params", "task", "accuracy", "source_table"), ("n_params", "accuracy"))
     benchmark = "mmlu" if which == "mmlu" else "bigbench"
     frame = _frame(
         source_id=f"chinchilla_{which}",
@@ -95,6 +208,7 @@ def chinchilla(shared: Path, curated: pd.DataFrame, which: str) -> pd.DataFrame:
         prompting="5-shot" if which == "mmlu" else "as in Hoffmann et al. 2022",
         metric="accuracy" if which == "mmlu" else "preferred",
         score=_percent(raw["accuracy"]),
+        _line=raw[LINE],
         provenance=PAPERS["hoffmann"] + ", " + raw["source_table"].str.replace("Hoffmann2022 ", "", regex=False),
     )
     frame["training_flops"] = _six_nd(frame["n_params"], frame["training_tokens"])
@@ -102,7 +216,7 @@ def chinchilla(shared: Path, curated: pd.DataFrame, which: str) -> pd.DataFrame:
 
 
 def palm_bigbench_lite(shared: Path, curated: pd.DataFrame) -> pd.DataFrame:
-    raw = pd.read_csv(shared / "papers" / "palm_bigbench.csv")
+    raw = read_source(shared / "papers" / "palm_bigbench.csv", ("model", "n_params", "task", "shots", "score"), ("n_params", "shots", "score"))
     frame = _frame(
         source_id="palm_bigbench_lite",
         family="PaLM",
@@ -117,6 +231,7 @@ def palm_bigbench_lite(shared: Path, curated: pd.DataFrame) -> pd.DataFrame:
         prompting=raw["shots"].map(lambda k: f"{k}-shot"),
         metric="preferred",
         score=_percent(raw["score"]),
+        _line=raw[LINE],
         provenance=PAPERS["chowdhery"] + ", App. H.2 (BIG-bench Lite, 24 tasks)",
     )
     frame["training_flops"] = _six_nd(frame["n_params"], frame["training_tokens"])
@@ -124,7 +239,7 @@ def palm_bigbench_lite(shared: Path, curated: pd.DataFrame) -> pd.DataFrame:
 
 
 def palm_nlu(shared: Path, curated: pd.DataFrame) -> pd.DataFrame:
-    raw = pd.read_csv(shared / "papers" / "palm_nlu.csv")
+    raw = read_source(shared / "papers" / "palm_nlu.csv", ("model", "n_params", "task", "shots", "metric", "score", "training_tokens_B"), ("n_params", "score", "training_tokens_B"))
     late = raw["training_tokens_B"] == 1325
     n_shots = raw["shots"].map({"0-shot": 0, "1-shot": 1}).astype("Int64")  # few-shot k varies by task
     frame = _frame(
@@ -141,6 +256,7 @@ def palm_nlu(shared: Path, curated: pd.DataFrame) -> pd.DataFrame:
         prompting=raw["shots"],
         metric="preferred",
         score=_percent(raw["score"]),
+        _line=raw[LINE],
         provenance=np.where(
             late,
             PAPERS["chowdhery"] + ", App. H.1 (later arXiv versions; App. F continued-training checkpoint)",
@@ -152,7 +268,11 @@ def palm_nlu(shared: Path, curated: pd.DataFrame) -> pd.DataFrame:
 
 
 def bigg(shared: Path) -> pd.DataFrame:
-    raw = pd.read_csv(shared / "bigbench" / "bigbench_scores_long.csv")
+    raw = read_source(
+        shared / "bigbench" / "bigbench_scores_long.csv",
+        ("model_name", "n_params", "task", "subtask", "n_shots", "metric", "score", "low_score", "n_examples"),
+        ("n_params", "n_shots", "score", "low_score", "n_examples"),
+    )
     frame = _frame(
         source_id="bigg_bigbench",
         family="BIG-G T=0",
@@ -168,13 +288,18 @@ def bigg(shared: Path) -> pd.DataFrame:
         score=raw["score"],
         chance=raw["low_score"],
         n_items=raw["n_examples"],
+        _line=raw[LINE],
         provenance=[BIGG_PROVENANCE.format(task=t, size=s) for t, s in zip(raw["task"], raw["model_name"])],
     )
     return frame
 
 
 def pythia_opt_bloom(shared: Path) -> pd.DataFrame:
-    raw = pd.read_csv(shared / "extra" / "pythia_opt_bloom_final.csv")
+    raw = read_source(
+        shared / "extra" / "pythia_opt_bloom_final.csv",
+        ("family", "model", "n_params", "training_tokens", "flops_6ND", "task", "n_shots", "metric", "score", "stderr", "chance_level", "source"),
+        ("n_params", "training_tokens", "flops_6ND", "n_shots", "score", "stderr", "chance_level"),
+    )
     raw = raw[raw["metric"].isin(["acc", "acc_norm"])].copy()  # lambada perplexity is not a fraction
     # The harness reports stderr = sqrt(p(1-p)/(n-1)); inverting it recovers the item count exactly.
     implied = raw["score"] * (1 - raw["score"]) / raw["stderr"] ** 2 + 1
@@ -197,14 +322,15 @@ def pythia_opt_bloom(shared: Path) -> pd.DataFrame:
         score=raw["score"],
         chance=raw["chance_level"],
         n_items=n_items,
+        _line=raw[LINE],
         provenance=raw["source"] + " (n_items inverted from the harness stderr)",
     )
     return frame
 
 
 def _inverse_tasks(shared: Path) -> pd.DataFrame:
-    tasks = pd.read_csv(shared / "inverse_scaling" / "tasks.csv")
-    results = pd.read_csv(shared / "inverse_scaling" / "results_mckenzie2023_figures.csv")
+    tasks = read_source(shared / "inverse_scaling" / "tasks.csv", ("slug_in_data_release", "task", "prize_round", "hypothesised_cause", "n_examples_paper_table1", "human_agreement_pct", "hf_dataset_round1"), ("n_examples_paper_table1", "human_agreement_pct"))
+    results = read_source(shared / "inverse_scaling" / "results_mckenzie2023_figures.csv", ("model_family", "task_slug", "score"), ("score",))
     chance = results[results["model_family"] == "chance baseline"].set_index("task_slug")["score"]
     out = pd.DataFrame(
         {
@@ -224,7 +350,11 @@ def _inverse_tasks(shared: Path) -> pd.DataFrame:
 
 
 def inverse_scaling(shared: Path) -> pd.DataFrame:
-    raw = pd.read_csv(shared / "inverse_scaling" / "results_mckenzie2023_figures.csv")
+    raw = read_source(
+        shared / "inverse_scaling" / "results_mckenzie2023_figures.csv",
+        ("model_family", "model", "n_params", "training_flops", "task_slug", "metric", "score", "source_figure"),
+        ("n_params", "training_flops", "score"),
+    )
     # Keep real models with a size on real tasks: drop the chance baseline, GPT-4 (no size) and the average.
     raw = raw[raw["n_params"].notna() & (raw["task_slug"] != "average-10")].copy()
     tasks = _inverse_tasks(shared).set_index("task")
@@ -247,18 +377,22 @@ def inverse_scaling(shared: Path) -> pd.DataFrame:
         score=raw["score"],
         chance=raw["task_slug"].map(tasks["chance"]),
         n_items=raw["task_slug"].map(tasks["n_items"]),
+        _line=raw[LINE],
         provenance=provenance,
     )
     return frame
 
 
 def inverse_scaling_claims(shared: Path) -> pd.DataFrame:
-    raw = pd.read_csv(shared / "inverse_scaling" / "paper_claims.csv")
+    raw = read_source(shared / "inverse_scaling" / "paper_claims.csv", ("source", "topic", "claim_paraphrased", "where"))
     return raw.rename(columns={"claim_paraphrased": "claim", "where": "reference"})[["source", "topic", "claim", "reference"]]
 
 
 def neqa_prompting(shared: Path) -> pd.DataFrame:
-    raw = pd.read_csv(shared / "inverse_scaling" / "neqa_prompting_zhang2023_notebook.csv")
+    raw = read_source(
+        shared / "inverse_scaling" / "neqa_prompting_zhang2023_notebook.csv",
+        ("task", "model_family", "model_api_name_inferred", "model_label_in_source", "prompting", "score", "source"),
+    )
     # Keep the task: the notebook mixes NeQA rows with 10 rows of the original, non-negated questions.
     return pd.DataFrame(
         {
@@ -326,13 +460,48 @@ SIDE_TABLES = {
 }
 
 
-def run(shared: Path, project_dir: Path | None = None) -> dict[str, int]:
-    """Write every tidy table and `data/datapackage.json`; return rows written per table."""
+def _source_error(error: data.DataValidationError, frame: pd.DataFrame, source: Path, derived: str) -> data.DataValidationError:
+    """Name the source file and line of each problem found in a derived table."""
+    problems = []
+    for p in error.problems:
+        if p.line is not None and p.line >= 2 and LINE in frame.columns and p.line - 2 < len(frame):
+            line = int(frame[LINE].iloc[p.line - 2])
+            problems.append(IngestError(source, f"{p.rule} (in the derived {derived}, line {p.line})", line, p.column, p.model))
+        else:
+            problems.append(IngestError(source, f"{p.rule} (in the derived {derived})", None, p.column, p.model))
+    first = problems[0]
+    return data.DataValidationError(first.file, first.rule, first.line, first.column, first.model, problems, error.total)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Replace `out` by `staging` with two renames (the old folder is kept until the second succeeds)."""
+    backup = out.with_name(f".{out.name}-previous")
+    if backup.exists():
+        shutil.rmtree(backup)
+    if out.exists():
+        os.replace(out, backup)
+    try:
+        os.replace(staging, out)
+    except OSError:
+        if backup.exists():
+            os.replace(backup, out)
+        raise
+    if backup.exists():
+        shutil.rmtree(backup)
+
+
+def run(shared: Path, project_dir: Path | None = None, accept_changes: bool = False) -> dict[str, int]:
+    """Derive every tidy table, `data/datapackage.json` and `data/manifest.json`, all or nothing.
+
+    Returns the rows written per table. Nothing in `data/` changes unless every source reads
+    cleanly and every derived table validates.
+    """
     shared = Path(shared)
-    project_dir = project_dir or data.PROJECT_DIR
+    project_dir = Path(project_dir or data.PROJECT_DIR)
     out = project_dir / "data"
     if not (shared / "README.md").exists():
         raise FileNotFoundError(f"{shared} does not look like the shared data folder (no README.md)")
+    previous = json.loads((out / MANIFEST).read_text()) if (out / MANIFEST).exists() else {}
     curated = _curated_chance(project_dir)
     builders = {
         "chinchilla_mmlu": lambda: chinchilla(shared, curated, "mmlu"),
@@ -343,22 +512,62 @@ def run(shared: Path, project_dir: Path | None = None) -> dict[str, int]:
         "pythia_opt_bloom": lambda: pythia_opt_bloom(shared),
         "inverse_scaling": lambda: inverse_scaling(shared),
     }
-    written: dict[str, int] = {}
-    sources: dict[str, pd.DataFrame] = {}
-    for source_id, build in builders.items():
-        frame = _sorted(build())
-        path = out / "scores" / f"{source_id}.csv"
-        write_csv(frame, path)
-        data.load_table(path)  # what ingest writes must pass the loader's own validation
-        sources[source_id] = frame
-        written[f"scores/{source_id}.csv"] = len(frame)
-    side = {
-        "inverse_scaling_tasks": _inverse_tasks(shared),
-        "inverse_scaling_claims": inverse_scaling_claims(shared),
-        "neqa_prompting": neqa_prompting(shared),
+    side_builders = {
+        "inverse_scaling_tasks": lambda: _inverse_tasks(shared),
+        "inverse_scaling_claims": lambda: inverse_scaling_claims(shared),
+        "neqa_prompting": lambda: neqa_prompting(shared),
     }
-    for name, frame in side.items():
-        write_csv(frame, out / f"{name}.csv")
-        written[f"{name}.csv"] = len(frame)
-    (out / "datapackage.json").write_text(json.dumps(datapackage(sources), indent=2, sort_keys=True) + "\n")
+    # 1. Build everything in memory; a source that cannot be read stops the run before any write.
+    errors: list[data.DataValidationError] = []
+    built: dict[str, pd.DataFrame] = {}
+    for source_id, build in {**builders, **side_builders}.items():
+        try:
+            built[source_id] = build()
+        except data.DataValidationError as error:
+            errors.append(error)
+    if errors:
+        raise data.DataValidationError.combine(errors)
+    project_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".data-ingest-", dir=project_dir))
+    try:
+        # 2. Write into a staging copy of data/ and validate what was written, as the loader will read it.
+        if out.exists():
+            shutil.copytree(out, staging, dirs_exist_ok=True)
+        written: dict[str, int] = {}
+        sources: dict[str, pd.DataFrame] = {}
+        tables: dict[str, dict] = {}
+        for source_id in builders:
+            frame = _sorted(built[source_id])
+            relative = f"scores/{source_id}.csv"
+            path = staging / relative
+            write_csv(frame.drop(columns=[LINE], errors="ignore"), path)
+            source = shared / SOURCE_FILES.get(source_id, (relative,))[0]
+            try:
+                data.load_table(path)
+            except data.DataValidationError as error:
+                errors.append(_source_error(error, frame, source, f"data/{relative}"))
+            sources[source_id] = frame
+            written[relative] = len(frame)
+        for name in side_builders:
+            relative = f"{name}.csv"
+            write_csv(built[name].drop(columns=[LINE], errors="ignore"), staging / relative)
+            written[relative] = len(built[name])
+        if errors:
+            raise data.DataValidationError.combine(errors)
+        # Last, the files against the last ingest: a file that reads cleanly may still be cut short.
+        source_records = check_manifest(shared, previous, accept_changes)
+        (staging / "datapackage.json").write_text(json.dumps(datapackage(sources), indent=2, sort_keys=True) + "\n")
+        for relative, rows in written.items():
+            tables[relative] = {"rows": rows, "sha256": hashlib.sha256((staging / relative).read_bytes()).hexdigest()}
+        manifest = {
+            "about": "Written by `scaling-report ingest`: the source files read (rows, sha256) and the tables derived from them.",
+            "sources": source_records,
+            "tables": tables,
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        # 3. One swap: data/ is either the old folder or the new one, never a mix.
+        _swap(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
     return written
