@@ -19,12 +19,15 @@ loss and solve for D_inf with scipy and never use the first-order condition: the
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
+
+from . import fmt, rng
 
 FLOPS_PER_PARAM_TOKEN = 6.0
 TOKENS_PER_PARAM = 20.0  # the common rule of thumb for a compute-optimal run
@@ -66,8 +69,15 @@ class LossFit:
 
 
 HOFFMANN = LossFit("Hoffmann et al. 2022", "hoffmann2022chinchilla", 1.69, 406.4, 410.7, 0.34, 0.28)
-BESIROGLU = LossFit("Besiroglu et al. 2024", "besiroglu2024chinchilla", 1.82, 482.01, 2085.43, 0.3478, 0.3658)
+BESIROGLU = LossFit("Besiroglu et al. 2024", "besiroglu2024chinchilla", 1.8172, 482.01, 2085.43, 0.3478, 0.3658)
 FITS: tuple[LossFit, ...] = (HOFFMANN, BESIROGLU)
+# Standard errors of the exponents as Besiroglu et al. (2024, Table 1) report them (bootstrap over
+# their reconstructed data points). They publish no correlation between the two, so the factor's
+# interval is shown over a range of correlations. Hoffmann et al. publish none for Approach 3.
+BESIROGLU_EXPONENT_SE = (0.02, 0.02)
+CORRELATIONS = (-0.9, -0.5, 0.0, 0.5, 0.9)
+INTERVAL_LEVEL = 0.95
+N_DRAWS = 400_000
 
 
 def _budget(compute) -> np.ndarray:
@@ -97,6 +107,62 @@ def data_for_loss(fit: LossFit, target_loss, n_params=np.inf) -> np.ndarray:
     room = np.asarray(target_loss, dtype=float) - fit.E - np.where(np.isinf(n), 0.0, fit.A / np.where(np.isinf(n), 1.0, n) ** fit.alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(room > 0, (fit.B / room) ** (1 / fit.beta), np.inf)
+
+
+def saving_factor_of(alpha, beta) -> np.ndarray:
+    """(1 + beta / alpha)^(1 / beta) for arrays of exponents (the factor depends on nothing else)."""
+    alpha = np.asarray(alpha, dtype=float)
+    beta = np.asarray(beta, dtype=float)
+    return (1 + beta / alpha) ** (1 / beta)
+
+
+def factor_interval(
+    fit: LossFit,
+    exponent_se: tuple[float, float] = BESIROGLU_EXPONENT_SE,
+    rho: float = 0.0,
+    level: float = INTERVAL_LEVEL,
+    n_draws: int = N_DRAWS,
+) -> tuple[float, float, float]:
+    """The saving factor with an interval from normal sampling error of (alpha, beta).
+
+    (alpha, beta) are drawn from a bivariate normal around the fit with the given standard errors
+    and correlation `rho`; the interval is the central `level` range of the factor over the draws.
+    The standard normal draws are the same for every `rho` (seeded by the fit's key), so intervals
+    at different correlations differ only through `rho`.
+    """
+    if not -1 < rho < 1:
+        raise ValueError(f"rho must lie strictly between -1 and 1, got {rho}")
+    se_alpha, se_beta = (float(v) for v in exponent_se)
+    if not (se_alpha > 0 and se_beta > 0):
+        raise ValueError("standard errors must be positive")
+    normals = rng(zlib.crc32(fit.key.encode()) % 100_000).standard_normal((2, n_draws))
+    alpha = fit.alpha + se_alpha * normals[0]
+    beta = fit.beta + se_beta * (rho * normals[0] + np.sqrt(1 - rho**2) * normals[1])
+    ok = (alpha > 0) & (beta > 0)
+    values = saving_factor_of(alpha[ok], beta[ok])
+    tail = (1 - level) / 2
+    low, high = np.quantile(values, [tail, 1 - tail])
+    return saving_factor(fit), float(low), float(high)
+
+
+def correlation_table(fit: LossFit = BESIROGLU, correlations=CORRELATIONS) -> pd.DataFrame:
+    """The factor's interval for each assumed correlation between the two exponents' errors."""
+    records = []
+    for rho in correlations:
+        estimate, low, high = factor_interval(fit, rho=rho)
+        records.append({"correlation": float(rho), "factor": estimate, "low": low, "high": high})
+    return pd.DataFrame.from_records(records)
+
+
+def correlation_display(table: pd.DataFrame) -> pd.DataFrame:
+    """`correlation_table` as text."""
+    return pd.DataFrame(
+        {
+            "assumed correlation of α and β errors": [fmt.num(v, 1) for v in table["correlation"]],
+            "data saving of an unlimited model": [fmt.num(v, 2) for v in table["factor"]],
+            f"{INTERVAL_LEVEL:.0%} interval": [fmt.ci(lo, hi, 1) for lo, hi in zip(table["low"], table["high"])],
+        }
+    )
 
 
 def saving_at_size(fit: LossFit, k) -> np.ndarray:
@@ -312,6 +378,41 @@ def budget_curve_data(fits: tuple[LossFit, ...] = FITS, log10_c=LOG10_C_GRID) ->
     return out
 
 
+@dataclass(frozen=True)
+class UncertaintyFacts:
+    """What the chapter says about the refit's sampling error, formatted for prose."""
+
+    se_alpha: str
+    se_beta: str
+    factor: str  # the refit's factor with its interval at independent errors
+    factor_rho_high: str  # ... at the largest positive correlation in the table
+    factor_rho_low: str  # ... at the most negative correlation
+    rho_high: str
+    rho_low: str
+    widest: str  # the correlation sign that widens the interval: "positive" or "negative"
+    hoffmann_factor: str
+    hoffmann_inside: str  # "inside" or "outside" the independent-error interval
+
+
+def uncertainty_facts(fit: LossFit = BESIROGLU, other: LossFit = HOFFMANN, correlations=CORRELATIONS) -> UncertaintyFacts:
+    table = correlation_table(fit, correlations).set_index("correlation")
+    width = table["high"] - table["low"]
+    hi, lo = max(correlations), min(correlations)
+    estimate, low, high = factor_interval(fit)
+    return UncertaintyFacts(
+        se_alpha=fmt.num(BESIROGLU_EXPONENT_SE[0], 2),
+        se_beta=fmt.num(BESIROGLU_EXPONENT_SE[1], 2),
+        factor=fmt.estimate(estimate, low, high, 2),
+        factor_rho_high=fmt.estimate(table.loc[hi, "factor"], table.loc[hi, "low"], table.loc[hi, "high"], 2),
+        factor_rho_low=fmt.estimate(table.loc[lo, "factor"], table.loc[lo, "low"], table.loc[lo, "high"], 2),
+        rho_high=fmt.num(hi, 1),
+        rho_low=fmt.num(lo, 1),
+        widest="positive" if width.loc[hi] > width.loc[lo] else "negative",
+        hoffmann_factor=fmt.num(saving_factor(other), 2),
+        hoffmann_inside="inside" if low <= saving_factor(other) <= high else "outside",
+    )
+
+
 def chapter_results() -> SimpleNamespace:
     """Everything the data-and-parameters chapter prints."""
     log_c = chinchilla_log10_compute()
@@ -342,7 +443,10 @@ def chapter_results() -> SimpleNamespace:
         },
         log10_c_grid=(float(LOG10_C_GRID[0]), float(LOG10_C_GRID[-1])),
         budget_curves=budget_curve_data(),
+        correlation=correlation_table(),
+        uncertainty=uncertainty_facts(),
     )
+    res.correlation_display = correlation_display(res.correlation)
     at = {}
     for fit in FITS:
         n, d = optimal_allocation(fit, 10.0**log_c)
