@@ -50,12 +50,18 @@ PUBLISHED = {
     "v1_u": 3,  # Wei et al. v1: 3 of the 4 Round-1 tasks U-shaped
     "v1_tasks": 4,
     "v2_u": 2,  # revised version on the prize's exact evaluation: 2 of 4
-    "final_u": 6,  # 11-task and final versions: 6 U-shaped, 4 inverse, 1 positive
+    "v3_tasks": 11,  # an 11-task version as gwern quotes it: all but one of 11 tasks U-shaped
+    "v3_not_u": 1,
+    "final_u": 6,  # arxiv-vanity's 11-task render and the final version: 6 U-shaped, 4 inverse, 1 positive
     "final_inverse": 4,
     "final_positive": 1,
     "mckenzie_improve": 7,  # McKenzie et al.: improvement at 540B on 7 of 11 tasks
     "mckenzie_tasks": 11,
 }
+# The tasks on which McKenzie et al. note that large PaLM stays below small PaLM (Sec. 5.1).
+MCKENZIE_CAVEAT_TASKS = ("resisting-correction", "memo-trap", "neqa")
+# The two Round-1 tasks the revised version reportedly found U-shaped (Round-1 names).
+V2_U_TASKS = ("hindsight-neglect", "quote-repetition")
 NON_MONOTONE_LABEL = "non-monotone (U, inverted-U, zigzag)"
 FIT_ALPHA = 0.05  # a mixture fit "fails" when its deviance test rejects at this level
 AGREEMENT_THRESHOLD = 0.8  # curves keeping their label in fewer resampled draws are borderline
@@ -476,6 +482,63 @@ def palm_detail(curve_list: list[Curve], level: float = LEVEL) -> pd.DataFrame:
     return pd.DataFrame.from_records(records).sort_values("task").reset_index(drop=True)
 
 
+READINGS = (
+    "rule as stated, Prompt Injection on −loss",
+    "a U must end not below its smallest model",
+    "rule on accuracy, Prompt Injection counted inverse",
+)
+
+
+def palm_readings(palm: pd.DataFrame, palm_loss: Curve) -> pd.DataFrame:
+    """PaLM's shape counts over all tasks under three readings, beside Wei et al.'s final counts.
+
+    1. The rule as stated on every task, Prompt Injection read on −loss (descriptively: a loss
+       has no binomial interval). This is the chapter's reading.
+    2. The same, but a U whose largest model is below its smallest (really below, for accuracy;
+       by any amount, for the loss) counts as inverse: the stricter reading under which Prompt
+       Injection is inverse, applied to every task.
+    3. The mixed reading that reproduces the paper: the rule on accuracy, Prompt Injection inverse.
+    """
+    if palm_loss.family != "PaLM" or palm_loss.metric != "loss":
+        raise ValueError("palm_loss must be PaLM's loss curve")
+    loss_shape = classify(-palm_loss.p, None)
+    loss_ends_below = bool(palm_loss.p[-1] > palm_loss.p[0])
+    acc = palm["shape"].tolist()
+    ends_below = (palm["vs_small_high"] < 0).tolist()
+    strict = ["inverse" if (s == "U-shaped" and below) else s for s, below in zip(acc, ends_below)]
+    strict_loss = "inverse" if (loss_shape == "U-shaped" and loss_ends_below) else loss_shape
+    published = {"U-shaped": PUBLISHED["final_u"], "inverse": PUBLISHED["final_inverse"], "positive": PUBLISHED["final_positive"]}
+    records = []
+    for name, shapes in zip(READINGS, (acc + [loss_shape], strict + [strict_loss], acc + ["inverse"])):
+        counts = pd.Series(shapes).value_counts()
+        row = {"reading": name, "tasks": len(shapes)}
+        row |= {shape: int(counts.get(shape, 0)) for shape in ("U-shaped", "inverse", "positive")}
+        row["other"] = len(shapes) - sum(row[shape] for shape in ("U-shaped", "inverse", "positive"))
+        row["matches Wei et al."] = "yes" if all(row[k] == v for k, v in published.items()) and row["other"] == 0 else "no"
+        records.append(row)
+    return pd.DataFrame.from_records(records)
+
+
+def readings_table(readings: pd.DataFrame) -> pd.DataFrame:
+    """Display: the readings with Wei et al.'s published counts as a last row."""
+    published = pd.DataFrame(
+        [
+            {
+                "reading": "Wei et al., 11-task and final versions",
+                "tasks": PUBLISHED["mckenzie_tasks"],
+                "U-shaped": PUBLISHED["final_u"],
+                "inverse": PUBLISHED["final_inverse"],
+                "positive": PUBLISHED["final_positive"],
+                "other": 0,
+                "matches Wei et al.": "",
+            }
+        ]
+    )
+    out = pd.concat([readings, published], ignore_index=True)
+    out["reading"] = out["reading"].str.slice(0, 1).str.upper() + out["reading"].str.slice(1)
+    return out.rename(columns={"reading": "Reading", "tasks": "Tasks"})
+
+
 def _z_of_diff(p1: float, p2: float, n: int) -> float:
     """Agresti–Caffo z statistic of p2 - p1 (how many standard errors the step is)."""
     t1 = (p1 * n + 1) / (n + 2)
@@ -848,12 +911,19 @@ def mixture_curve_points(fits: pd.DataFrame, curve_list: list[Curve], n_grid: in
 
 def extrapolation_triples(curve_list: list[Curve], shapes: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """Every run of three consecutive sizes on every accuracy curve: does the first step's sign
-    predict the second's? `both_real` marks triples whose two steps both clear their interval."""
+    predict the second's? `both_real` marks triples whose two steps both clear their interval.
+
+    `prefix_shape` is the rule applied to the curve up to the forecast's origin only (the sizes
+    before the step being forecast), so grouping by it uses nothing the forecast is scored on;
+    `shape` is the whole curve's label, which does (a U whose minimum is the second-largest
+    size flips sign at the last step by definition).
+    """
     labels = shapes.set_index(["task", "family"])["shape"]
     records = []
     for c in curve_list:
         shape = labels[(c.task, c.family)]
         for i in range(len(c.p) - 2):
+            prefix_shape = classify(c.p[: i + 2], c.n, level)
             g1, lo1, hi1 = diff_interval(c.p[i], c.n, c.p[i + 1], c.n, level)
             g2, lo2, hi2 = diff_interval(c.p[i + 1], c.n, c.p[i + 2], c.n, level)
             real1 = bool(lo1 > 0 or hi1 < 0)
@@ -863,6 +933,7 @@ def extrapolation_triples(curve_list: list[Curve], shapes: pd.DataFrame, level: 
                     "task": c.task,
                     "family": c.family,
                     "shape": shape,
+                    "prefix_shape": prefix_shape,
                     "position": i,
                     "last": i == len(c.p) - 3,
                     "gain1": float(g1),
@@ -875,11 +946,15 @@ def extrapolation_triples(curve_list: list[Curve], shapes: pd.DataFrame, level: 
     return pd.DataFrame.from_records(records)
 
 
-def extrapolation_summary(triples: pd.DataFrame) -> pd.DataFrame:
-    """Share of triples whose second step has the opposite sign to the first, by curve shape."""
+def extrapolation_summary(triples: pd.DataFrame, by: str = "prefix_shape") -> pd.DataFrame:
+    """Share of triples whose second step has the opposite sign to the first, by shape.
+
+    `by="prefix_shape"` (the default) groups by the shape of the curve up to the forecast's origin,
+    which a forecaster could know; `by="shape"` by the whole curve's shape, which is circular.
+    """
     usable = triples[~triples["zero"]]
-    groups = [("all curves", usable)] + [(s, usable[usable["shape"] == s]) for s in SHAPES]
-    groups.append((NON_MONOTONE_LABEL, usable[usable["shape"].isin(NON_MONOTONE)]))
+    groups = [("all curves", usable)] + [(s, usable[usable[by] == s]) for s in SHAPES]
+    groups.append((NON_MONOTONE_LABEL, usable[usable[by].isin(NON_MONOTONE)]))
     records = []
     for name, rows in groups:
         if rows.empty:
@@ -1148,6 +1223,10 @@ class ChapterResults:
     neqa_shapes: pd.DataFrame
     claims: pd.DataFrame = field(default_factory=pd.DataFrame)
     tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    readings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    extrapolation_whole: pd.DataFrame = field(default_factory=pd.DataFrame)
+    claim: ClaimFacts | None = None
+    forecast: ForecastFacts | None = None
 
     # Convenience numbers for the prose --------------------------------------------------
     def n_shape(self, shape: str, variant: str = "stated") -> int:
@@ -1279,16 +1358,6 @@ class ChapterResults:
         palm = self.palm.set_index("task")
         return int(sum(palm.loc[t, "shape"] == "U-shaped" for t in ROUND1_TASKS.values()))
 
-    @property
-    def matches_published(self) -> str:
-        """'match' when our PaLM counts, with Prompt Injection counted as inverse, equal the paper's."""
-        same = (
-            self.palm_count_of("U-shaped") == PUBLISHED["final_u"]
-            and self.palm_count_of("inverse") + 1 == PUBLISHED["final_inverse"]
-            and self.palm_count_of("positive") == PUBLISHED["final_positive"]
-        )
-        return "match" if same else "do not match"
-
     def fit_names_by_cause(self, cause: str, status: str) -> str:
         rows = self.fits[self.fits["cause"] == cause]
         rows = rows[rows["status"] == "fits"] if status == "fits" else rows[rows["status"].str.contains(status, regex=False)]
@@ -1296,6 +1365,107 @@ class ChapterResults:
 
 
 MIN_EFFECT_STRICT = 0.05
+
+
+def _counts_text(row: pd.Series) -> str:
+    return f"{row['U-shaped']} U-shaped, {row['inverse']} inverse and {row['positive']} positive"
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """What the chapter says about Prompt Injection's reading, the 540B rises and the claim's history."""
+
+    loss_shape: str  # PaLM's Prompt Injection shape on -loss (descriptive)
+    stated: str  # counts over all tasks under each reading (see `palm_readings`)
+    strict: str
+    mixed: str
+    stated_matches: str  # "match" / "do not match" Wei et al.'s counts
+    strict_matches: str
+    mixed_matches: str
+    u_below_small: str  # accuracy tasks PaLM calls U although 540B is really below 1B
+    n_u_below_small: int
+    loss_above_small: str  # "above" when PaLM's 540B loss is above its 1B loss
+    n_rises: int  # accuracy tasks with a real 62B -> 540B rise
+    n_acc: int
+    rises_are_improving: str  # "exactly" when they are the tasks the rule calls U-shaped or positive
+    loss_falls: str  # "falls" / "does not fall" from 62B to 540B
+    n_rises_by_direction: int  # the real rises plus Prompt Injection if its loss falls
+    n_tasks: int
+    mckenzie_is_wei: str  # "equals" when McKenzie's count is Wei et al.'s U-shaped plus positive
+    round1_ours: str  # Round-1 tasks (successors standing in) U-shaped in our numbers
+    n_round1_ours: int
+    round1_v2: str
+    round1_extra: str  # in ours, not in the revision's list
+    n_round1_extra: int
+    n_caveat_tasks: int
+
+
+def claim_facts(res: "ChapterResults") -> ClaimFacts:
+    names = task_names()
+    palm = res.palm.set_index("task")
+    readings = res.readings.set_index("reading")
+    matches = {name: "match" if readings.loc[name, "matches Wei et al."] == "yes" else "do not match" for name in READINGS}
+    u_below = palm[(palm["shape"] == "U-shaped") & (palm["vs_small_high"] < 0)]
+    rises = set(palm.index[palm["rise_low"] > 0])
+    improving = set(palm.index[palm["shape"].isin(["U-shaped", "positive"])])
+    loss = [c for c in res.loss_curves if c.family == "PaLM"][0]
+    falls = bool(loss.p[-1] < loss.p[-2])
+    ours = [t for t in ROUND1_TASKS.values() if palm.loc[t, "shape"] == "U-shaped"]
+    v2 = [ROUND1_TASKS[t] for t in V2_U_TASKS]
+    extra = [t for t in ours if t not in v2]
+    return ClaimFacts(
+        loss_shape=classify(-loss.p, None),
+        stated=_counts_text(readings.loc[READINGS[0]]),
+        strict=_counts_text(readings.loc[READINGS[1]]),
+        mixed=_counts_text(readings.loc[READINGS[2]]),
+        stated_matches=matches[READINGS[0]],
+        strict_matches=matches[READINGS[1]],
+        mixed_matches=matches[READINGS[2]],
+        u_below_small=join_names(names[t] for t in u_below.index),
+        n_u_below_small=len(u_below),
+        loss_above_small="above" if loss.p[-1] > loss.p[0] else "not above",
+        n_rises=len(rises),
+        n_acc=len(palm),
+        rises_are_improving="exactly" if rises == improving else "not exactly",
+        loss_falls="falls" if falls else "does not fall",
+        n_rises_by_direction=len(rises) + int(falls),
+        n_tasks=len(palm) + 1,
+        mckenzie_is_wei="equals" if PUBLISHED["final_u"] + PUBLISHED["final_positive"] == PUBLISHED["mckenzie_improve"] else "does not equal",
+        round1_ours=join_names(names[t] for t in ours),
+        n_round1_ours=len(ours),
+        round1_v2=join_names(t.replace("-", " ").title() for t in V2_U_TASKS),
+        round1_extra=join_names(names[t] for t in extra),
+        n_round1_extra=len(extra),
+        n_caveat_tasks=len(MCKENZIE_CAVEAT_TASKS),
+    )
+
+
+@dataclass(frozen=True)
+class ForecastFacts:
+    """Two-step extrapolation with shapes known before the forecast (classified on the prefix)."""
+
+    n_u: int  # whole-curve U-shapes
+    n_u_min_second_largest: int  # ... whose minimum is the second-largest size: a last-step flip by definition
+    last_u_prefix_wrong: int  # last step wrong among curves whose prefix is U-shaped
+    last_u_prefix: int
+    last_u_whole_wrong: int  # the circular figure, for comparison
+    last_u_whole: int
+
+
+def forecast_facts(res: "ChapterResults") -> ForecastFacts:
+    by_key = {(c.task, c.family): c for c in res.acc_curves}
+    u = res.shapes[res.shapes["shape"] == "U-shaped"]
+    second = sum(int(np.argmin(by_key[(t, f)].p)) == len(by_key[(t, f)].p) - 2 for t, f in zip(u["task"], u["family"]))
+    prefix = res.extrapolation.set_index("Curves").loc["U-shaped"]
+    whole = res.extrapolation_whole.set_index("Curves").loc["U-shaped"]
+    return ForecastFacts(
+        n_u=len(u),
+        n_u_min_second_largest=int(second),
+        last_u_prefix_wrong=int(prefix["Last step: sign wrong"]),
+        last_u_prefix=int(prefix["Last step: triples"]),
+        last_u_whole_wrong=int(whole["Last step: sign wrong"]),
+        last_u_whole=int(whole["Last step: triples"]),
+    )
 
 
 def chapter_results(n_boot: int = 1000) -> ChapterResults:
@@ -1357,4 +1527,8 @@ def chapter_results(n_boot: int = 1000) -> ChapterResults:
     )
     res.neqa_shapes = neqa_shapes(res.neqa)
     res.claims = claim_history(res)
+    res.readings = palm_readings(palm, [c for c in loss if c.family == "PaLM"][0])
+    res.extrapolation_whole = extrapolation_summary(triples, by="shape")
+    res.claim = claim_facts(res)
+    res.forecast = forecast_facts(res)
     return res
