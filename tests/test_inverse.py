@@ -423,3 +423,47 @@ class TestPublishedHistory:
         assert p["v3_not_u"] == 1 and f"all but one of {p['v3_tasks']} tasks" in text
         for task in inv.V2_U_TASKS:
             assert task.replace("-", " ").title() in text
+
+
+class TestMixtureFree:
+    X = np.linspace(20.0, 24.0, 9)
+
+    def test_recovers_level_without_spread(self):
+        # Noise-free curve from a small-model level of 0.8 (a strong prior): level found, no tau needed.
+        p = inv.mixture_accuracy(self.X, 21.5, 23.0, 0.3, 0.8)
+        fit = inv.fit_mixture_free(self.X, p, 1_000_000, 0.5)
+        assert fit["level"] == pytest.approx(0.8, abs=0.01)
+        assert fit["tau"] < 0.005
+        assert fit["p_level"] < 1e-6
+        assert fit["turning"] == pytest.approx(float(inv.turning_point(21.5, 23.0, 0.3, 0.8)), abs=0.05)
+
+    def test_detects_run_to_run_spread(self):
+        # Known truth: level at chance, run-to-run sd 0.05 on top of 5000-item binomial noise.
+        generator = np.random.default_rng(11)
+        truth = inv.mixture_accuracy(np.linspace(20.0, 24.0, 12), 21.5, 23.0, 0.3, 0.5)
+        p = np.clip(truth + generator.normal(0, 0.05, truth.size) + generator.normal(0, np.sqrt(truth * (1 - truth) / 5000)), 0, 1)
+        fit = inv.fit_mixture_free(np.linspace(20.0, 24.0, 12), p, 5000, 0.5)
+        assert fit["p_tau"] < 0.01
+        assert 0.02 < fit["tau"] < 0.1
+
+    def test_item_noise_only_is_not_rejected(self):
+        # Truth with item noise only and level at chance: neither test should reject at 1% (seeded draws).
+        generator = np.random.default_rng(5)
+        truth = inv.mixture_accuracy(self.X, 21.5, 23.0, 0.3, 0.5)
+        p = generator.binomial(2000, truth) / 2000
+        fit = inv.fit_mixture_free(self.X, p, 2000, 0.5)
+        assert fit["p_tau"] > 0.01
+        assert fit["p_level"] > 0.01
+
+    def test_needs_enough_sizes(self):
+        with pytest.raises(ValueError, match="at least 7 sizes"):
+            inv.fit_mixture_free(self.X[:6], np.full(6, 0.5), 100, 0.5)
+
+    def test_real_data_facts(self, res):
+        free = res.free_fits
+        assert (free["n_sizes"] >= inv.FREE_MIN_SIZES).all()
+        u = res.shapes[(res.shapes["shape"] == "U-shaped") & (res.shapes["n_sizes"] >= inv.FREE_MIN_SIZES)]
+        assert len(free) == len(u) == res.free.n_fitted
+        assert res.free.n_level_off == int((free["p_level"] < inv.FIT_ALPHA).sum())
+        # The chance-fixed misfit of strong-prior curves is guaranteed: each starts above chance.
+        assert res.free.n_strong_prior_above == res.free.n_strong_prior == res.free.n_strong_prior_misfit

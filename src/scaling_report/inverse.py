@@ -861,6 +861,163 @@ def mixture_fits(curve_list: list[Curve], shapes: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+FREE_MIN_SIZES = 7  # the free-level mixture has 5 parameters: at least 2 degrees of freedom left
+
+
+def _free_accuracy(x, theta):
+    """Mixture accuracy with a free small-model level: theta = (x_d, log delta, log width, logit level, log tau)."""
+    x_d, log_delta, log_width, logit_level = theta[:4]
+    level = float(_sigmoid(logit_level))
+    delta = np.exp(np.clip(log_delta, -12.0, 6.0))
+    width = np.exp(np.clip(log_width, -12.0, 6.0))
+    return mixture_accuracy(x, x_d, x_d + delta, width, level)
+
+
+def _gauss_loglik(p, fitted, n, tau) -> float:
+    """Normal log-likelihood of observed accuracies with item variance p(1-p)/n plus run-to-run variance tau²."""
+    fitted = np.clip(fitted, 1e-6, 1 - 1e-6)
+    var = fitted * (1 - fitted) / n + tau**2
+    return float(-0.5 * np.sum(np.log(2 * np.pi * var) + (p - fitted) ** 2 / var))
+
+
+def _free_starts(x: np.ndarray, p: np.ndarray) -> list[np.ndarray]:
+    """A small deterministic grid of starting points (x_d, log delta, log width, logit level, log tau)."""
+    span = float(x.max() - x.min())
+    level0 = float(np.clip(p[0], 0.02, 0.98))
+    return [
+        np.array([x_d, np.log(delta), np.log(width), np.log(level0 / (1 - level0)), np.log(0.01)])
+        for x_d in np.linspace(x.min() - 0.2 * span, x.max(), 5)
+        for delta in (0.2 * span, 0.5 * span, span)
+        for width in (0.05 * span, 0.15 * span)
+    ]
+
+
+def _fit_free(x, p, n, fixed_level: float | None, fixed_tau: float | None, extra_starts=(), n_polish: int = 3) -> tuple[float, np.ndarray]:
+    """Maximise `_gauss_loglik` over the free parameters: rank the grid starts, polish the best few (Nelder–Mead)."""
+    free = [i for i, fixed in enumerate((None, None, None, fixed_level, fixed_tau)) if fixed is None]
+
+    def unpack(values, template):
+        theta = template.copy()
+        theta[free] = values
+        if fixed_level is not None:
+            theta[3] = np.log(fixed_level / (1 - fixed_level))
+        return theta
+
+    def negloglik(theta):
+        tau = fixed_tau if fixed_tau is not None else float(np.exp(np.clip(theta[4], -20.0, 2.0)))
+        return -_gauss_loglik(p, _free_accuracy(x, theta), n, tau)
+
+    starts = [unpack(start[free], start) for start in _free_starts(x, p)]
+    starts = sorted(starts, key=negloglik)[:n_polish] + [unpack(np.asarray(t)[free], np.asarray(t)) for t in extra_starts]
+    best_ll, best_theta = -np.inf, starts[0]
+    for start in starts:
+        result = optimize.minimize(
+            lambda values, start=start: negloglik(unpack(values, start)),
+            start[free],
+            method="Nelder-Mead",
+            options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 3000},
+        )
+        if -result.fun > best_ll:
+            best_ll, best_theta = -float(result.fun), unpack(result.x, start)
+    return best_ll, best_theta
+
+
+def fit_mixture_free(x, p, n, chance, min_sizes: int = FREE_MIN_SIZES) -> dict:
+    """The mixture model with a free small-model level and a run-to-run variance term.
+
+    accuracy(x) = t + (1 - t)(1 - d) · level, where `level` (the accuracy of models that do neither
+    task) is estimated instead of fixed at chance, and each observed accuracy has variance
+    acc(1 - acc)/n + tau², tau being a run-to-run spread shared by the curve's models. Fitted by
+    normal maximum likelihood. Two likelihood-ratio tests come with it:
+
+    * `p_tau`: is tau > 0 needed? (tau = 0 against free tau; the null lies on the boundary, so the
+      p-value is half the chi-square(1) tail);
+    * `p_level`: do small models start at chance? (level = chance against free level, chi-square(1)).
+
+    With tau free the model has no goodness-of-fit test: any misfit is absorbed into tau. So a
+    passing fit says nothing for the model; only the two tests above are informative.
+    """
+    x = np.asarray(x, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if x.shape != p.shape or x.ndim != 1:
+        raise ValueError("x and p must be vectors of the same length")
+    if len(x) < min_sizes:
+        raise ValueError(f"the free-level mixture has five parameters: it needs at least {min_sizes} sizes, got {len(x)}")
+    if not 0 < chance < 1:
+        raise ValueError("chance must lie in (0, 1)")
+    if np.any(np.diff(x) <= 0):
+        raise ValueError("x must increase")
+    n = float(n)
+    ll_no_tau, theta_no_tau = _fit_free(x, p, n, None, 0.0)
+    ll_chance, theta_chance = _fit_free(x, p, n, float(chance), None)
+    # The full model nests both restricted ones: start it from their optima as well.
+    ll_full, theta = _fit_free(x, p, n, None, None, extra_starts=(theta_no_tau, theta_chance))
+    lr_tau = max(0.0, 2 * (ll_full - ll_no_tau))
+    lr_level = max(0.0, 2 * (ll_full - ll_chance))
+    level = float(_sigmoid(theta[3]))
+    x_d = float(theta[0])
+    x_t, width = x_d + float(np.exp(np.clip(theta[1], -12.0, 6.0))), float(np.exp(np.clip(theta[2], -12.0, 6.0)))
+    fitted = mixture_accuracy(x, x_d, x_t, width, level)
+    return {
+        "level": level,
+        "tau": float(np.exp(np.clip(theta[4], -20.0, 2.0))),
+        "x_distractor": x_d,
+        "x_true": x_t,
+        "width": width,
+        "turning": float(turning_point(x_d, x_t, width, level)),
+        # Chi-bar-square: half the mass of the null distribution sits at zero.
+        "p_tau": float(0.5 * sps.chi2.sf(lr_tau, 1)) if lr_tau > 1e-6 else 1.0,
+        "p_level": float(sps.chi2.sf(lr_level, 1)),
+        "df": len(x) - 5,
+        "rmse": float(np.sqrt(np.mean((fitted - p) ** 2))),
+    }
+
+
+def mixture_free_fits(curve_list: list[Curve], shapes: pd.DataFrame, min_sizes: int = FREE_MIN_SIZES) -> pd.DataFrame:
+    """`fit_mixture_free` on every U-shaped curve with at least `min_sizes` sizes."""
+    names = task_names()
+    tasks = data.load_inverse_scaling_tasks().set_index("task")
+    labels = shapes.set_index(["task", "family"])["shape"]
+    records = []
+    for c in curve_list:
+        if labels.get((c.task, c.family)) != "U-shaped" or len(c.p) < min_sizes:
+            continue
+        records.append(
+            {
+                "task": c.task,
+                "task_name": names.get(c.task, c.task),
+                "family": c.family,
+                "cause": str(tasks.loc[c.task, "hypothesised_cause"]),
+                "n_sizes": len(c.p),
+                "chance": c.chance,
+                "first": float(c.p[0]),
+            }
+            | fit_mixture_free(c.x, c.p, c.n, c.chance, min_sizes)
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def _fmt_p(value: float) -> str:
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def mixture_free_table(fits: pd.DataFrame) -> pd.DataFrame:
+    """Display table of the free-level fits."""
+    return pd.DataFrame(
+        {
+            "Task": fits["task_name"],
+            "Series": fits["family"].map(lambda f: SERIES_SHORT.get(f, f)),
+            "Sizes": fits["n_sizes"],
+            "Chance": [fmt.num(v, 2) for v in fits["chance"]],
+            "Small-model level": [fmt.num(v, 2) for v in fits["level"]],
+            "Level = chance, p": [_fmt_p(v) for v in fits["p_level"]],
+            "Run-to-run spread τ": [fmt.num(v, 3) for v in fits["tau"]],
+            "τ = 0, p": [_fmt_p(v) for v in fits["p_tau"]],
+            "Turning FLOPs": [_fmt_flops(v) for v in fits["turning"]],
+        }
+    )
+
+
 def _fmt_flops(log10_value: float) -> str:
     if not np.isfinite(log10_value):
         return "open"
@@ -1227,6 +1384,8 @@ class ChapterResults:
     extrapolation_whole: pd.DataFrame = field(default_factory=pd.DataFrame)
     claim: ClaimFacts | None = None
     forecast: ForecastFacts | None = None
+    free_fits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    free: MixtureFreeFacts | None = None
 
     # Convenience numbers for the prose --------------------------------------------------
     def n_shape(self, shape: str, variant: str = "stated") -> int:
@@ -1441,6 +1600,58 @@ def claim_facts(res: "ChapterResults") -> ClaimFacts:
 
 
 @dataclass(frozen=True)
+class MixtureFreeFacts:
+    """The refit with a free small-model level and run-to-run variance, and the unfairness it removes."""
+
+    n_strong_prior: int  # U-shaped strong-prior curves in the chance-fixed fit
+    n_strong_prior_above: int  # ... whose smallest model is really above chance (Wilson interval)
+    n_strong_prior_misfit: int
+    min_sizes: int
+    n_fitted: int
+    n_fitted_strong_prior: int
+    n_level_off: int  # level = chance rejected at FIT_ALPHA
+    level_off: str
+    n_tau_needed: int  # tau = 0 rejected at FIT_ALPHA
+    tau_needed: str
+    tau_max: str
+    n_neither: int
+    neither: str
+
+
+def _curve_names(rows: pd.DataFrame) -> str:
+    return join_names(f"{t} ({SERIES_SHORT.get(f, f)})" for t, f in zip(rows["task_name"], rows["family"]))
+
+
+def mixture_free_facts(res: "ChapterResults") -> MixtureFreeFacts:
+    by_key = {(c.task, c.family): c for c in res.acc_curves}
+    strong = res.fits[res.fits["cause"] == "Strong Prior"]
+    above = 0
+    for t, f in zip(strong["task"], strong["family"]):
+        c = by_key[(t, f)]
+        low, _ = wilson_interval(c.p[0], c.n)
+        above += int(low > c.chance)
+    free = res.free_fits
+    level_off = free[free["p_level"] < FIT_ALPHA]
+    tau_needed = free[free["p_tau"] < FIT_ALPHA]
+    neither = free[(free["p_level"] >= FIT_ALPHA) & (free["p_tau"] >= FIT_ALPHA)]
+    return MixtureFreeFacts(
+        n_strong_prior=len(strong),
+        n_strong_prior_above=above,
+        n_strong_prior_misfit=int(strong["status"].str.contains("misfit").sum()),
+        min_sizes=FREE_MIN_SIZES,
+        n_fitted=len(free),
+        n_fitted_strong_prior=int((free["cause"] == "Strong Prior").sum()),
+        n_level_off=len(level_off),
+        level_off=_curve_names(level_off),
+        n_tau_needed=len(tau_needed),
+        tau_needed=_curve_names(tau_needed),
+        tau_max=fmt.num(float(free["tau"].max()), 2),
+        n_neither=len(neither),
+        neither=_curve_names(neither),
+    )
+
+
+@dataclass(frozen=True)
 class ForecastFacts:
     """Two-step extrapolation with shapes known before the forecast (classified on the prefix)."""
 
@@ -1531,4 +1742,6 @@ def chapter_results(n_boot: int = 1000) -> ChapterResults:
     res.extrapolation_whole = extrapolation_summary(triples, by="shape")
     res.claim = claim_facts(res)
     res.forecast = forecast_facts(res)
+    res.free_fits = mixture_free_fits(acc, shapes)
+    res.free = mixture_free_facts(res)
     return res
