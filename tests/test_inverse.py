@@ -386,7 +386,7 @@ class TestClaimFactsOnRealData:
         mixed = shapes + ["inverse"]
         published = (inv.PUBLISHED["final_u"], inv.PUBLISHED["final_inverse"], inv.PUBLISHED["final_positive"])
         assert (mixed.count("U-shaped"), mixed.count("inverse"), mixed.count("positive")) == published
-        assert res.claim.mixed_matches == "match" and res.claim.stated_matches == "do not match"
+        assert res.claim.mixed_matches == "matches" and res.claim.stated_matches == "does not match"
 
     def test_mckenzie_seven_is_wei_u_plus_positive(self, res):
         p = inv.PUBLISHED

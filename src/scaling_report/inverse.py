@@ -1538,7 +1538,7 @@ class ClaimFacts:
     stated: str  # counts over all tasks under each reading (see `palm_readings`)
     strict: str
     mixed: str
-    stated_matches: str  # "match" / "do not match" Wei et al.'s counts
+    stated_matches: str  # "matches" / "does not match" Wei et al.'s counts
     strict_matches: str
     mixed_matches: str
     u_below_small: str  # accuracy tasks PaLM calls U although 540B is really below 1B
@@ -1563,7 +1563,7 @@ def claim_facts(res: "ChapterResults") -> ClaimFacts:
     names = task_names()
     palm = res.palm.set_index("task")
     readings = res.readings.set_index("reading")
-    matches = {name: "match" if readings.loc[name, "matches Wei et al."] == "yes" else "do not match" for name in READINGS}
+    matches = {name: "matches" if readings.loc[name, "matches Wei et al."] == "yes" else "does not match" for name in READINGS}
     u_below = palm[(palm["shape"] == "U-shaped") & (palm["vs_small_high"] < 0)]
     rises = set(palm.index[palm["rise_low"] > 0])
     improving = set(palm.index[palm["shape"].isin(["U-shaped", "positive"])])
