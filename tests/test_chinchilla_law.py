@@ -182,3 +182,28 @@ class TestFactorInterval:
             cl.factor_interval(cl.BESIROGLU, rho=1.0)
         with pytest.raises(ValueError, match="positive"):
             cl.factor_interval(cl.BESIROGLU, exponent_se=(0.0, 0.02))
+
+
+class TestChapterFacts:
+    def test_prose_figures_recomputed(self):
+        facts = cl.chapter_results().facts
+        # Closed forms typed out independently of the module.
+        h = (1 + 0.28 / 0.34) ** (1 / 0.28)
+        b = (1 + 0.3658 / 0.3478) ** (1 / 0.3658)
+        assert facts.hoffmann.factor == f"{h:.2f}" and facts.besiroglu.factor == f"{b:.2f}"
+        assert facts.hoffmann.decades == f"{math.log10(h):.2f}"
+        r = 0.28 / 0.34
+        assert facts.hoffmann.saving_10 == f"{((1 + r) - r * 10 ** -0.34) ** (1 / 0.28):.2f}"
+        assert facts.hoffmann.compute_10 == f"{10 / ((1 + r) - r * 10 ** -0.34) ** (1 / 0.28):.2f}"
+        assert facts.besiroglu.E == "1.8172"
+
+    def test_closer_optimum_by_root_solve(self):
+        # Minimise each fit's loss at Chinchilla's budget numerically and compare with 70B.
+        c = 6 * 70e9 * 1.4e12
+        distance = {}
+        for fit in cl.FITS:
+            n, _, _ = cl.numeric_optimum(fit, c)
+            distance[fit.key] = abs(math.log(n / 70e9))
+        facts = cl.chapter_results().facts
+        closer = "the refit's" if distance["besiroglu2024chinchilla"] < distance["hoffmann2022chinchilla"] else "the published fit's"
+        assert facts.closer_fit == closer

@@ -413,58 +413,127 @@ def uncertainty_facts(fit: LossFit = BESIROGLU, other: LossFit = HOFFMANN, corre
     )
 
 
+@dataclass(frozen=True)
+class FitFacts:
+    """One fit's constants and derived figures, formatted for the chapter's prose."""
+
+    E: str
+    A: str
+    B: str
+    alpha: str
+    beta: str
+    ratio: str  # beta / alpha
+    factor: str  # data saving of an unlimited model, two decimals
+    decades: str  # the same in orders of magnitude
+    heuristic_low: str  # factor with a 20-tokens-per-parameter reference at the lowest / highest budget
+    heuristic_high: str
+    tpp_low: str  # compute-optimal tokens per parameter at the lowest / highest budget
+    tpp_high: str
+    n_at_chinchilla: str  # compute-optimal N (billions) and D (trillions) at Chinchilla's budget
+    d_at_chinchilla: str
+    tpp_at_chinchilla: str
+    saving_10: str  # data saving of a model 10, 100, 1000 times the optimal size
+    saving_100: str
+    saving_1000: str
+    compute_10: str  # compute of those runs relative to the optimum
+    compute_100: str
+
+
+@dataclass(frozen=True)
+class ChapterFacts:
+    hoffmann: FitFacts
+    besiroglu: FitFacts
+    budget_low: str  # "1e18": the ends of the budget grid
+    budget_high: str
+    max_rel_diff: str
+    k_max: str
+    tokens_per_param: str
+    chinchilla_n: str  # billions
+    chinchilla_d: str  # trillions
+    chinchilla_flops: str
+    closer_fit: str  # "the refit's" or "the published fit's": whose optimum is nearer Chinchilla's size
+    farther_fit: str
+    sensitivity_low: str
+    sensitivity_high: str
+    alpha_low: str
+    alpha_high: str
+    beta_low: str
+    beta_high: str
+    uncertainty: UncertaintyFacts
+
+
+def fit_facts(fit: LossFit) -> FitFacts:
+    low_c, high_c = 10.0 ** LOG10_C_GRID[0], 10.0 ** LOG10_C_GRID[-1]
+    n, d = (float(v) for v in optimal_allocation(fit, 10.0 ** chinchilla_log10_compute()))
+    tpp = [float(d_ / n_) for n_, d_ in (optimal_allocation(fit, c) for c in (low_c, high_c))]
+    saving = {k: float(saving_at_size(fit, k)) for k in (10, 100, 1000)}
+    return FitFacts(
+        E=f"{fit.E:g}",
+        A=f"{fit.A:g}",
+        B=f"{fit.B:g}",
+        alpha=f"{fit.alpha:g}",
+        beta=f"{fit.beta:g}",
+        ratio=fmt.num(fit.ratio, 3),
+        factor=fmt.num(saving_factor(fit), 2),
+        decades=fmt.num(float(np.log10(saving_factor(fit))), 2),
+        heuristic_low=fmt.num(float(heuristic_saving(fit, low_c)), 2),
+        heuristic_high=fmt.num(float(heuristic_saving(fit, high_c)), 2),
+        tpp_low=fmt.num(tpp[0], 0),
+        tpp_high=fmt.num(tpp[1], 0),
+        n_at_chinchilla=fmt.num(n / 1e9, 1),
+        d_at_chinchilla=fmt.num(d / 1e12, 2),
+        tpp_at_chinchilla=fmt.num(d / n, 0),
+        saving_10=fmt.num(saving[10], 2),
+        saving_100=fmt.num(saving[100], 2),
+        saving_1000=fmt.num(saving[1000], 2),
+        compute_10=fmt.num(10 / saving[10], 2),
+        compute_100=fmt.num(100 / saving[100], 1),
+    )
+
+
+def chapter_facts(check: pd.DataFrame, sensitivity: pd.DataFrame) -> ChapterFacts:
+    distance = {
+        fit.key: abs(np.log(float(optimal_allocation(fit, 10.0 ** chinchilla_log10_compute())[0]) / CHINCHILLA_N)) for fit in FITS
+    }
+    refit_closer = distance[BESIROGLU.key] < distance[HOFFMANN.key]
+    values = sensitivity.drop(columns="α").to_numpy(dtype=float)
+    return ChapterFacts(
+        hoffmann=fit_facts(HOFFMANN),
+        besiroglu=fit_facts(BESIROGLU),
+        budget_low=f"1e{LOG10_C_GRID[0]:.0f}",
+        budget_high=f"1e{LOG10_C_GRID[-1]:.0f}",
+        max_rel_diff=f"{float(check['relative difference'].abs().max()):.0e}",
+        k_max=fmt.num(float(K_GRID[-1]), 0),
+        tokens_per_param=fmt.num(TOKENS_PER_PARAM, 0),
+        chinchilla_n=fmt.num(CHINCHILLA_N / 1e9, 0),
+        chinchilla_d=fmt.num(CHINCHILLA_D / 1e12, 1),
+        chinchilla_flops=f"{10.0 ** chinchilla_log10_compute():.1e}".replace("e+", "e"),
+        closer_fit="the refit's" if refit_closer else "the published fit's",
+        farther_fit="the published fit's" if refit_closer else "the refit's",
+        sensitivity_low=fmt.num(float(values.min()), 1),
+        sensitivity_high=fmt.num(float(values.max()), 1),
+        alpha_low=sensitivity["α"].iloc[0],
+        alpha_high=sensitivity["α"].iloc[-1],
+        beta_low=sensitivity.columns[1].split("= ")[1],
+        beta_high=sensitivity.columns[-1].split("= ")[1],
+        uncertainty=uncertainty_facts(),
+    )
+
+
 def chapter_results() -> SimpleNamespace:
-    """Everything the data-and-parameters chapter prints."""
-    log_c = chinchilla_log10_compute()
+    """Everything the data-and-parameters chapter prints: display tables, chart data and `facts`."""
     check = budget_check()
-    sizes = size_table()
+    sensitivity = sensitivity_table()
     curves, optima, text = calculator_data()
-    res = SimpleNamespace(
-        fits={fit.key: fit for fit in FITS},
-        factor={fit.key: saving_factor(fit) for fit in FITS},
-        ratio={fit.key: fit.ratio for fit in FITS},
-        chinchilla_log10_c=log_c,
+    return SimpleNamespace(
         check=check,
         check_display=budget_display(check),
-        max_rel_diff=float(check["relative difference"].abs().max()),
-        sizes=sizes,
-        sizes_display=size_display(sizes),
-        sensitivity=sensitivity_table(),
-        sensitivity_display=sensitivity_display(sensitivity_table()),
+        sizes_display=size_display(size_table()),
+        sensitivity_display=sensitivity_display(sensitivity),
+        correlation_display=correlation_display(correlation_table()),
         curves=curves,
         optima=optima,
         text=text,
-        heuristic_range={
-            fit.key: (
-                float(heuristic_saving(fit, 10.0 ** LOG10_C_GRID[0])),
-                float(heuristic_saving(fit, 10.0 ** LOG10_C_GRID[-1])),
-            )
-            for fit in FITS
-        },
-        log10_c_grid=(float(LOG10_C_GRID[0]), float(LOG10_C_GRID[-1])),
         budget_curves=budget_curve_data(),
-        correlation=correlation_table(),
-        uncertainty=uncertainty_facts(),
+        facts=chapter_facts(check, sensitivity),
     )
-    res.correlation_display = correlation_display(res.correlation)
-    at = {}
-    for fit in FITS:
-        n, d = optimal_allocation(fit, 10.0**log_c)
-        at[fit.key] = SimpleNamespace(n=float(n), d=float(d), loss=float(fit.loss(n, d)), tpp=float(d / n))
-    res.at_chinchilla = at
-    res.saving_at = {fit.key: {k: float(saving_at_size(fit, k)) for k in (2, 10, 100, 1000)} for fit in FITS}
-    res.compute_at = {fit.key: {k: k / res.saving_at[fit.key][k] for k in (2, 10, 100, 1000)} for fit in FITS}
-    res.factor_decades = {key: float(np.log10(value)) for key, value in res.factor.items()}
-    values = res.sensitivity.drop(columns="α").to_numpy(dtype=float)
-    res.sensitivity_range = (float(values.min()), float(values.max()))
-    res.grid = SimpleNamespace(
-        alphas=(res.sensitivity["α"].iloc[0], res.sensitivity["α"].iloc[-1]),
-        betas=(res.sensitivity.columns[1].split("= ")[1], res.sensitivity.columns[-1].split("= ")[1]),
-    )
-    res.k_max = float(K_GRID[-1])
-    res.chinchilla_flops_text = f"{10.0**log_c:.1e}".replace("e+", "e")
-    res.tpp_range = {
-        fit.key: tuple(float(d / n) for n, d in [optimal_allocation(fit, 10.0**v) for v in (LOG10_C_GRID[0], LOG10_C_GRID[-1])])
-        for fit in FITS
-    }
-    return res
