@@ -320,3 +320,23 @@ class TestLogisticNullOnBigG:
         # The chapter's conclusion: the observed share lies within the logistic null's range.
         assert observed <= np.quantile(independent, 0.975)
         assert observed > np.quantile(em.simulate_null(ladder, "loglinear"), 0.975)
+
+
+class TestChapterProse:
+    def test_prose_figures_recomputed_from_the_rule(self):
+        res = em.chapter_results()
+        pb = res.prose.bigg
+        ladder = res.ladders["BIG-G T=0 (12 sizes)"]
+        raw = em.analyse_ladder(ladder, ("raw", "floor_logit"))
+        on_raw = raw[raw["transform"] == "raw"].set_index("task")
+        on_floor = raw[raw["transform"] == "floor_logit"].set_index("task").reindex(on_raw.index)
+        switches = on_raw["switch"]
+        assert pb.n_switches == str(int(switches.sum()))
+        assert pb.switch_like.startswith(f"{switches.mean():.0%} ")
+        assert pb.n_last_step == str(int((switches & on_raw["at_last_step"]).sum()))
+        kept = int((switches & on_floor["switch"]).sum())
+        assert (pb.floor_logit_kept, pb.floor_logit_lost) == (str(kept), str(int(switches.sum()) - kept))
+        # The null facts' verdicts agree with their own numbers.
+        row = res.nulls.loc["BIG-G T=0 (12 sizes)"]
+        assert res.null_facts["bigg"].vs_sigmoid == ("above" if row["observed"] > row["sigmoid high"] else "within")
+        assert res.null_facts["bigg"].vs_loglinear == ("above" if row["observed"] > row["loglinear high"] else "within")

@@ -849,6 +849,7 @@ def chapter_results() -> SimpleNamespace:
     )
     below = raw[raw["switch"] & (raw["raw_before"] < raw["chance"])].groupby("ladder").size()
     res.below_chance_before = {key: int(below.get(label, 0)) for key, label in short.items()}
+    res.prose = emergence_facts(res)
     return res
 
 
@@ -875,6 +876,145 @@ def ladder_facts(ladder_map: dict[str, ladders.Ladder], short: dict[str, str]) -
         wsc_mode_models=int((wsc == round(wsc_mode, 4)).sum()),
         wsc_models=int(len(wsc)),
         wsc_chance=float(open_rows.loc[open_rows["task"] == "wsc", "chance"].iloc[0]),
+    )
+
+
+@dataclass(frozen=True)
+class LadderProse:
+    """One ladder's figures as the chapter prints them."""
+
+    tasks: str
+    sizes: str
+    decades: str
+    smallest: str
+    largest: str
+    median_items: str
+    zcrit: str
+    switch_like: str  # share with its 95% CI, as `share_text`
+    improves: str
+    emergent: str
+    improving_above_chance: str
+    median_b: str
+    n_improving: str
+    n_switches: str
+    n_last_step: str
+    n_emergent: str
+    n_below_chance_before: str
+    logit_kept: str  # raw switches still switch-like on each other scale
+    log_error_kept: str
+    floor_logit_kept: str
+    floor_logit_lost: str
+    floor_logit_lost_noise: str  # ... lost because the largest step on that scale is not a real gain
+    logit_share: str
+    log_error_share: str
+
+
+@dataclass(frozen=True)
+class EmergenceFacts:
+    """Chapter-wide figures and one `LadderProse` per ladder."""
+
+    bigg: LadderProse
+    bigg8: LadderProse
+    py0: LadderProse
+    py5: LadderProse
+    opt: LadderProse
+    share: str
+    alpha: str
+    item_cap: str
+    item_cap_grid: str  # without a thousands separator, for "multiples of 1/1024"
+    n_sim: str
+    n_families: str
+    loglinear_share_max: str
+    affine_max_diff: str
+    capped: str
+    capped_on_grid: str
+    uncapped: str
+    uncapped_on_grid: str
+    off_grid: str
+    decimals: str
+    n_mmlu: str
+    wsc_chance: str
+    wsc_mode: str
+    wsc_mode_models: str
+    wsc_models: str
+    last_step_from: str
+    last_step_to: str
+    top_task: str
+    top_before: str
+    top_after: str
+    top_chance: str
+    top_items: str
+    top_z: str
+    top_from: str
+    top_to: str
+
+
+def _ladder_prose(res: SimpleNamespace, key: str) -> LadderProse:
+    row = res.row[key]
+    facts = res.facts
+    surv = {name: res.surv_row[(key, name)] for name in EMERGENCE_TRANSFORMS}
+    switches = res.switches[key]
+    return LadderProse(
+        tasks=f"{int(row['tasks'])}",
+        sizes=f"{int(row['sizes'])}",
+        decades=fmt.num(facts.decades[key], 1),
+        smallest=facts.smallest[key],
+        largest=facts.largest[key],
+        median_items=f"{facts.median_items[key]:,}",
+        zcrit=fmt.num(res.zcrit[res.label[key]], 2),
+        switch_like=share_text(row, "switch-like"),
+        improves=share_text(row, "improves"),
+        emergent=share_text(row, "emergent from chance"),
+        improving_above_chance=share_text(row, "improving, above chance at smallest"),
+        median_b=median_text(row, "median B", 1),
+        n_improving=f"{int(row['n improving'])}",
+        n_switches=f"{switches}",
+        n_last_step=f"{res.last_steps[key]}",
+        n_emergent=f"{res.emergents[key]}",
+        n_below_chance_before=f"{res.below_chance_before[key]}",
+        logit_kept=f"{int(surv['logit']['kept from raw'])}",
+        log_error_kept=f"{int(surv['log_error']['kept from raw'])}",
+        floor_logit_kept=f"{int(surv['floor_logit']['kept from raw'])}",
+        floor_logit_lost=f"{switches - int(surv['floor_logit']['kept from raw'])}",
+        floor_logit_lost_noise=f"{int(surv['floor_logit']['lost: largest step is noise'])}",
+        logit_share=survival_text(surv["logit"]),
+        log_error_share=survival_text(surv["log_error"]),
+    )
+
+
+def emergence_facts(res: SimpleNamespace) -> EmergenceFacts:
+    facts, check, top = res.facts, res.item_check, res.top_bigg
+    return EmergenceFacts(
+        **{key: _ladder_prose(res, key) for key in ("bigg", "bigg8", "py0", "py5", "opt")},
+        share=fmt.pct(SHARE),
+        alpha=f"{ALPHA}",
+        item_cap=f"{BIGG_ITEM_CAP:,}",
+        item_cap_grid=f"{BIGG_ITEM_CAP}",
+        n_sim=f"{N_SIM:,}",
+        n_families=fmt.count(facts.n_families),
+        loglinear_share_max=fmt.pct(res.loglinear_share_max),
+        affine_max_diff=f"{res.affine_max_diff:.0e}",
+        capped=f"{check['capped']}",
+        capped_on_grid=f"{check['capped_on_grid']}",
+        uncapped=f"{check['uncapped']}",
+        uncapped_on_grid=f"{check['uncapped_on_grid']}",
+        off_grid=f"{len(check['off_grid_tasks'])}",
+        decimals=f"{facts.decimals}",
+        n_mmlu=f"{facts.n_mmlu}",
+        wsc_chance=fmt.num(facts.wsc_chance, 1),
+        wsc_mode=fmt.num(facts.wsc_mode, 3),
+        wsc_mode_models=f"{facts.wsc_mode_models}",
+        wsc_models=f"{facts.wsc_models}",
+        last_step_from=facts.last_step_models[0],
+        last_step_to=facts.last_step_models[1],
+        top_task=top.task,
+        top_before=fmt.num(top.before, 2),
+        top_after=fmt.num(top.after, 2),
+        top_chance=fmt.num(top.chance, 2),
+        top_items=f"{top.items}",
+        top_z=fmt.num(top.z, 1),
+        top_from=top.size_from,
+        top_to=top.size_to,
     )
 
 
