@@ -1386,6 +1386,7 @@ class ChapterResults:
     forecast: ForecastFacts | None = None
     free_fits: pd.DataFrame = field(default_factory=pd.DataFrame)
     free: MixtureFreeFacts | None = None
+    prose: ProseFacts | None = None
 
     # Convenience numbers for the prose --------------------------------------------------
     def n_shape(self, shape: str, variant: str = "stated") -> int:
@@ -1679,6 +1680,265 @@ def forecast_facts(res: "ChapterResults") -> ForecastFacts:
     )
 
 
+@dataclass(frozen=True)
+class ProseFacts:
+    """Every other number and name the chapter's prose prints, as text (attribute access only inline)."""
+
+    last_wrong: str
+    last_runs: str
+    wrong_both_real: str
+    wrong: str
+    runs: str
+    runs_both_real: str
+    inverse_prefix_wrong: str
+    inverse_prefix_runs: str
+    non_monotone_prefix_wrong: str
+    non_monotone_prefix_runs: str
+    u_prefix_wrong_both_real: str
+    u_prefix_wrong: str
+    u_prefix_runs: str
+    u_prefix_runs_both_real: str
+    u_count_range: str
+    inverse_count_range: str
+    gain_r_early_ci: str
+    gain_r_late_ci: str
+    gain_r_all_ci: str
+    neqa_vs_small_ci: str
+    hn_rise_ci: str
+    palm_gain_tasks: str
+    open_margin: str
+    n_fits_ok: str
+    n_loss_series: str
+    n_palm_tasks: str
+    n_caveat_tasks: str
+    n_loss_u: str
+    n_loss_inverse: str
+    n_loss_inverted_u: str
+    n_acc_tasks_word: str
+    n_series: str
+    n_palm_rises: str
+    n_palm_falls: str
+    n_caveat_below_small: str
+    n_palm_u: str
+    n_palm_inverse: str
+    n_palm_positive: str
+    strict_points: str
+    gain_r_early: str
+    gain_r_late: str
+    fit_alpha: str
+    false_u: str
+    false_any: str
+    false_any_unadjusted: str
+    gain_r_all: str
+    neqa_gpt3_ada_zero: str
+    neqa_gpt3_davinci_cot: str
+    neqa_gpt3_davinci_zero: str
+    pi_loss_1b: str
+    pi_loss_62b: str
+    pi_loss_540b: str
+    mt_1b: str
+    mt_8b: str
+    neqa_vs_small: str
+    hn_1b: str
+    hn_540b: str
+    hn_62b: str
+    hn_8b: str
+    hn_rise: str
+    hn_rise_z: str
+    wrong_share: str
+    agreement_threshold: str
+    mt_items: str
+    neqa_items: str
+    hn_items: str
+    neqa_round1_items: str
+    n_fits_open: str
+    n_curves: str
+    n_tasks: str
+    level: str
+    pub_final_inverse: str
+    pub_final_positive: str
+    pub_final_u: str
+    pub_mckenzie_improve: str
+    pub_mckenzie_tasks: str
+    pub_v1_tasks: str
+    pub_v1_u: str
+    pub_v2_u: str
+    pub_v3_not_u: str
+    pub_v3_tasks: str
+    n_borderline: str
+    hn_palm_turning: str
+    hn_palm_turning_high: str
+    hn_palm_turning_low: str
+    fits_ok_names: str
+    distractor_misfit_names: str
+    n_distractor_ok: str
+    n_distractor: str
+    n_fits_failed: str
+    n_u: str
+    n_u_strict: str
+    n_flat: str
+    n_inverse: str
+    n_inverted_u: str
+    n_positive: str
+    n_zigzag: str
+    n_u_feedme: str
+    n_u_palm: str
+    neqa_cohere_cot: str
+    neqa_cohere_zero: str
+    neqa_gpt3_cot: str
+    neqa_gpt3_hint: str
+    neqa_gpt3_plain: str
+    neqa_gpt3_zero: str
+    neqa_jurassic_cot: str
+    neqa_jurassic_zero: str
+    neqa_text_cot: str
+    neqa_text_zero: str
+    palm_rise_names: str
+    palm_fall_names: str
+    palm_u_below_chance_names: str
+    caveat_below_small_names: str
+    palm_u_names: str
+    palm_inverse_names: str
+    palm_positive_names: str
+    turning_low: str
+    turning_high: str
+
+
+def prose_facts(res: ChapterResults) -> ProseFacts:
+    """`ProseFacts` from the chapter's results (the helpers of `ChapterResults` do the selecting)."""
+    pub = PUBLISHED
+    level = fmt.pct(LEVEL)
+    hn = "hindsight-neglect"
+    ext_all = res.extrapolation_row("all curves")
+    ext_u = res.extrapolation_row("U-shaped")
+    ext_inv = res.extrapolation_row("inverse")
+    ext_nm = res.extrapolation_row(NON_MONOTONE_LABEL)
+    g_early, g_late = res.gain(0), res.gain(1)
+    caveat_tasks = list(MCKENZIE_CAVEAT_TASKS)
+    gpt3, text, cohere, jurassic = "GPT-3", "GPT-3 text series (instruction-tuned)", "Cohere", "Jurassic-1 (AI21)"
+    zero, hint, cot, plain = NEQA_PROMPTS + (NEQA_CONTROL,)
+    return ProseFacts(
+        last_wrong=str(ext_all["Last step: sign wrong"]),
+        last_runs=str(ext_all["Last step: triples"]),
+        wrong_both_real=str(ext_all["Sign wrong (both real)"]),
+        wrong=str(ext_all["Sign wrong"]),
+        runs=str(ext_all["Triples"]),
+        runs_both_real=str(ext_all["Triples, both steps real"]),
+        inverse_prefix_wrong=str(ext_inv["Sign wrong"]),
+        inverse_prefix_runs=str(ext_inv["Triples"]),
+        non_monotone_prefix_wrong=str(ext_nm["Sign wrong"]),
+        non_monotone_prefix_runs=str(ext_nm["Triples"]),
+        u_prefix_wrong_both_real=str(ext_u["Sign wrong (both real)"]),
+        u_prefix_wrong=str(ext_u["Sign wrong"]),
+        u_prefix_runs=str(ext_u["Triples"]),
+        u_prefix_runs_both_real=str(ext_u["Triples, both steps real"]),
+        u_count_range=fmt.ci(*res.count_interval("U-shaped"), digits=0),
+        inverse_count_range=fmt.ci(*res.count_interval("inverse"), digits=0),
+        gain_r_early_ci=fmt.ci(g_early["ci_low"], g_early["ci_high"]),
+        gain_r_late_ci=fmt.ci(g_late["ci_low"], g_late["ci_high"]),
+        gain_r_all_ci=fmt.ci(res.gain_fit["ci_low"], res.gain_fit["ci_high"]),
+        neqa_vs_small_ci=fmt.ci(res.palm_value("neqa", "vs_small_low"), res.palm_value("neqa", "vs_small_high"), 3),
+        hn_rise_ci=fmt.ci(res.palm_value(hn, "rise_low"), res.palm_value(hn, "rise_high"), 3),
+        palm_gain_tasks=fmt.count(g_early["n"]),
+        open_margin=fmt.count(int(OPEN_MARGIN)),
+        n_fits_ok=fmt.count(len(res.fits_with("fits"))),
+        n_loss_series=fmt.count(len(res.loss_shapes)),
+        n_palm_tasks=fmt.count(len(res.palm)),
+        n_caveat_tasks=fmt.count(res.claim.n_caveat_tasks),
+        n_loss_u=fmt.count(res.loss_shape_count("U-shaped")),
+        n_loss_inverse=fmt.count(res.loss_shape_count("inverse")),
+        n_loss_inverted_u=fmt.count(res.loss_shape_count("inverted-U")),
+        n_acc_tasks_word=fmt.count(res.n_acc_tasks).capitalize(),
+        n_series=fmt.count(res.n_series),
+        n_palm_rises=fmt.count(res.palm_count("rise", "above")),
+        n_palm_falls=fmt.count(res.palm_count("rise", "below")),
+        n_caveat_below_small=fmt.count(res.palm_count("vs_small", "below", caveat_tasks)),
+        n_palm_u=fmt.count(res.palm_count_of("U-shaped")),
+        n_palm_inverse=fmt.count(res.palm_count_of("inverse")),
+        n_palm_positive=fmt.count(res.palm_count_of("positive")),
+        strict_points=fmt.num(100 * MIN_EFFECT_STRICT, 0),
+        gain_r_early=fmt.num(g_early["r"]),
+        gain_r_late=fmt.num(g_late["r"]),
+        fit_alpha=fmt.num(FIT_ALPHA),
+        false_u=fmt.num(res.false_alarm_total("U-shaped"), 2),
+        false_any=fmt.num(res.false_alarm_total(), 1),
+        false_any_unadjusted=fmt.num(res.false_alarm_total(adjusted=False), 1),
+        gain_r_all=fmt.num(res.gain_fit["r"]),
+        neqa_gpt3_ada_zero=fmt.num(res.neqa_score(gpt3, "ada", zero)),
+        neqa_gpt3_davinci_cot=fmt.num(res.neqa_score(gpt3, "davinci", cot)),
+        neqa_gpt3_davinci_zero=fmt.num(res.neqa_score(gpt3, "davinci", zero)),
+        pi_loss_1b=fmt.num(res.palm_loss_value(0)),
+        pi_loss_62b=fmt.num(res.palm_loss_value(2)),
+        pi_loss_540b=fmt.num(res.palm_loss_value(3)),
+        mt_1b=fmt.num(res.palm_value("modus-tollens", "p_1b"), 3),
+        mt_8b=fmt.num(res.palm_value("modus-tollens", "p_8b"), 3),
+        neqa_vs_small=fmt.num(res.palm_value("neqa", "vs_small"), 3, signed=True),
+        hn_1b=fmt.num(res.palm_value(hn, "p_1b"), 3),
+        hn_540b=fmt.num(res.palm_value(hn, "p_540b"), 3),
+        hn_62b=fmt.num(res.palm_value(hn, "p_62b"), 3),
+        hn_8b=fmt.num(res.palm_value(hn, "p_8b"), 3),
+        hn_rise=fmt.num(res.palm_value(hn, "rise"), 3, signed=True),
+        hn_rise_z=fmt.num(res.palm_value(hn, "rise_z"), 1),
+        wrong_share=fmt.pct(ext_all["Share wrong"]),
+        agreement_threshold=fmt.pct(AGREEMENT_THRESHOLD),
+        mt_items=str(int(res.palm_value("modus-tollens", "n_items"))),
+        neqa_items=str(int(res.palm_value("neqa", "n_items"))),
+        hn_items=str(int(res.palm_value(hn, "n_items"))),
+        neqa_round1_items=str(NEQA_ITEMS),
+        n_fits_open=str(len(res.fits_with("interval open"))),
+        n_curves=str(len(res.shapes)),
+        n_tasks=str(len(res.tasks)),
+        level=str(level),
+        pub_final_inverse=str(pub["final_inverse"]),
+        pub_final_positive=str(pub["final_positive"]),
+        pub_final_u=str(pub["final_u"]),
+        pub_mckenzie_improve=str(pub["mckenzie_improve"]),
+        pub_mckenzie_tasks=str(pub["mckenzie_tasks"]),
+        pub_v1_tasks=str(pub["v1_tasks"]),
+        pub_v1_u=str(pub["v1_u"]),
+        pub_v2_u=str(pub["v2_u"]),
+        pub_v3_not_u=str(pub["v3_not_u"]),
+        pub_v3_tasks=str(pub["v3_tasks"]),
+        n_borderline=str(res.agreement_below()),
+        hn_palm_turning=str(res.fit_flops(hn, "PaLM")),
+        hn_palm_turning_high=str(res.fit_flops(hn, "PaLM", "turning_high")),
+        hn_palm_turning_low=str(res.fit_flops(hn, "PaLM", "turning_low")),
+        fits_ok_names=str(res.fit_names("fits")),
+        distractor_misfit_names=str(res.fit_names_by_cause("Distractor Task", "misfit")),
+        n_distractor_ok=str(res.fits_by_cause("Distractor Task")[0]),
+        n_distractor=str(res.fits_by_cause("Distractor Task")[1]),
+        n_fits_failed=str(res.n_fits - len(res.fits_with("fits"))),
+        n_u=str(res.n_shape("U-shaped")),
+        n_u_strict=str(res.n_shape("U-shaped", "strict")),
+        n_flat=str(res.n_shape("flat")),
+        n_inverse=str(res.n_shape("inverse")),
+        n_inverted_u=str(res.n_shape("inverted-U")),
+        n_positive=str(res.n_shape("positive")),
+        n_zigzag=str(res.n_shape("zigzag")),
+        n_u_feedme=str(res.n_shape_family("U-shaped", "GPT-3 FeedME")),
+        n_u_palm=str(res.n_shape_family("U-shaped", "PaLM")),
+        neqa_cohere_cot=str(res.neqa_shape(cohere, cot)),
+        neqa_cohere_zero=str(res.neqa_shape(cohere, zero)),
+        neqa_gpt3_cot=str(res.neqa_shape(gpt3, cot)),
+        neqa_gpt3_hint=str(res.neqa_shape(gpt3, hint)),
+        neqa_gpt3_plain=str(res.neqa_shape(gpt3, plain)),
+        neqa_gpt3_zero=str(res.neqa_shape(gpt3, zero)),
+        neqa_jurassic_cot=str(res.neqa_shape(jurassic, cot)),
+        neqa_jurassic_zero=str(res.neqa_shape(jurassic, zero)),
+        neqa_text_cot=str(res.neqa_shape(text, cot)),
+        neqa_text_zero=str(res.neqa_shape(text, zero)),
+        palm_rise_names=str(res.palm_names("rise", "above")),
+        palm_fall_names=str(res.palm_names("rise", "below")),
+        palm_u_below_chance_names=str(res.palm_names("vs_chance", "below", res.palm_u_tasks)),
+        caveat_below_small_names=str(res.palm_names("vs_small", "below", caveat_tasks)),
+        palm_u_names=str(res.palm_tasks("U-shaped")),
+        palm_inverse_names=str(res.palm_tasks("inverse")),
+        palm_positive_names=str(res.palm_tasks("positive")),
+        turning_low=str(res.turning_range()[0]),
+        turning_high=str(res.turning_range()[1]),
+    )
+
+
 def chapter_results(n_boot: int = 1000) -> ChapterResults:
     """Compute every figure, table and number of chapter 5."""
     frame = data.load_inverse_scaling()
@@ -1744,4 +2004,5 @@ def chapter_results(n_boot: int = 1000) -> ChapterResults:
     res.forecast = forecast_facts(res)
     res.free_fits = mixture_free_fits(acc, shapes)
     res.free = mixture_free_facts(res)
+    res.prose = prose_facts(res)
     return res
