@@ -16,7 +16,7 @@ BUDGETS = (1e18, 3e20, 5.76e23, 1e25, 1e27)
 class TestLossFit:
     def test_published_constants(self):
         assert (cl.HOFFMANN.E, cl.HOFFMANN.A, cl.HOFFMANN.B, cl.HOFFMANN.alpha, cl.HOFFMANN.beta) == (1.69, 406.4, 410.7, 0.34, 0.28)
-        assert (cl.BESIROGLU.E, cl.BESIROGLU.A, cl.BESIROGLU.B) == (1.82, 482.01, 2085.43)
+        assert (cl.BESIROGLU.E, cl.BESIROGLU.A, cl.BESIROGLU.B) == (1.8172, 482.01, 2085.43)
         assert (cl.BESIROGLU.alpha, cl.BESIROGLU.beta) == (0.3478, 0.3658)
 
     def test_loss_value(self):
@@ -113,3 +113,97 @@ class TestTables:
 
     def test_chinchilla_budget(self):
         assert cl.chinchilla_log10_compute() == pytest.approx(math.log10(6 * 70e9 * 1.4e12))
+
+
+def _delta_interval(alpha, beta, se_alpha, se_beta, rho, level=0.95):
+    """Delta-method interval for log of the factor, gradient by central differences (an independent route)."""
+    from scipy import stats as sps
+
+    def log_factor(a, b):
+        return math.log(1 + b / a) / b
+
+    h = 1e-6
+    grad = np.array(
+        [
+            (log_factor(alpha + h, beta) - log_factor(alpha - h, beta)) / (2 * h),
+            (log_factor(alpha, beta + h) - log_factor(alpha, beta - h)) / (2 * h),
+        ]
+    )
+    cov = np.array([[se_alpha**2, rho * se_alpha * se_beta], [rho * se_alpha * se_beta, se_beta**2]])
+    sd = math.sqrt(grad @ cov @ grad)
+    z = sps.norm.ppf(0.5 + level / 2)
+    centre = log_factor(alpha, beta)
+    return math.exp(centre - z * sd), math.exp(centre + z * sd), grad
+
+
+class TestFactorInterval:
+    def test_published_standard_errors(self):
+        # Besiroglu et al. 2024, Table 1: alpha 0.3478 (0.02), beta 0.3658 (0.02).
+        assert cl.BESIROGLU_EXPONENT_SE == (0.02, 0.02)
+
+    @pytest.mark.parametrize("rho", cl.CORRELATIONS)
+    def test_matches_delta_method(self, rho):
+        estimate, low, high = cl.factor_interval(cl.BESIROGLU, rho=rho)
+        d_low, d_high, _ = _delta_interval(0.3478, 0.3658, 0.02, 0.02, rho)
+        assert estimate == pytest.approx(cl.saving_factor(cl.BESIROGLU))
+        # The factor is slightly skewed, so the draws and the delta method agree to a few percent.
+        assert low == pytest.approx(d_low, rel=0.03)
+        assert high == pytest.approx(d_high, rel=0.03)
+
+    def test_coverage_by_simulation(self):
+        # Independent draws with another generator: the share of factors inside the interval is 95%.
+        _, low, high = cl.factor_interval(cl.BESIROGLU, rho=0.5)
+        generator = np.random.default_rng(12345)
+        cov = [[0.02**2, 0.5 * 0.02**2], [0.5 * 0.02**2, 0.02**2]]
+        a, b = generator.multivariate_normal([0.3478, 0.3658], cov, size=200_000).T
+        inside = np.mean(((1 + b / a) ** (1 / b) >= low) & ((1 + b / a) ** (1 / b) <= high))
+        assert inside == pytest.approx(0.95, abs=0.005)
+
+    def test_positive_correlation_widens(self):
+        # Both exponents lower the factor (negative gradient), so positively correlated errors add up.
+        _, _, grad = _delta_interval(0.3478, 0.3658, 0.02, 0.02, 0.0)
+        assert np.all(grad < 0)
+        table = cl.correlation_table()
+        width = (table["high"] - table["low"]).to_numpy()
+        assert np.all(np.diff(width) > 0)
+        facts = cl.uncertainty_facts()
+        assert facts.widest == "positive"
+        assert facts.hoffmann_inside == ("inside" if table.loc[table["correlation"] == 0, "high"].item() >= cl.saving_factor(cl.HOFFMANN) else "outside")
+
+    def test_issue_figures(self):
+        # The referee's figures: about [6.1, 8.6] independent, [5.9, 9.1] at rho = 0.9.
+        _, low, high = cl.factor_interval(cl.BESIROGLU)
+        assert (round(low, 1), round(high, 1)) == (6.1, 8.6)
+        _, low, high = cl.factor_interval(cl.BESIROGLU, rho=0.9)
+        assert (round(low, 1), round(high, 1)) == (5.9, 9.1)
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="rho"):
+            cl.factor_interval(cl.BESIROGLU, rho=1.0)
+        with pytest.raises(ValueError, match="positive"):
+            cl.factor_interval(cl.BESIROGLU, exponent_se=(0.0, 0.02))
+
+
+class TestChapterFacts:
+    def test_prose_figures_recomputed(self):
+        facts = cl.chapter_results().facts
+        # Closed forms typed out independently of the module.
+        h = (1 + 0.28 / 0.34) ** (1 / 0.28)
+        b = (1 + 0.3658 / 0.3478) ** (1 / 0.3658)
+        assert facts.hoffmann.factor == f"{h:.2f}" and facts.besiroglu.factor == f"{b:.2f}"
+        assert facts.hoffmann.decades == f"{math.log10(h):.2f}"
+        r = 0.28 / 0.34
+        assert facts.hoffmann.saving_10 == f"{((1 + r) - r * 10 ** -0.34) ** (1 / 0.28):.2f}"
+        assert facts.hoffmann.compute_10 == f"{10 / ((1 + r) - r * 10 ** -0.34) ** (1 / 0.28):.2f}"
+        assert facts.besiroglu.E == "1.8172"
+
+    def test_closer_optimum_by_root_solve(self):
+        # Minimise each fit's loss at Chinchilla's budget numerically and compare with 70B.
+        c = 6 * 70e9 * 1.4e12
+        distance = {}
+        for fit in cl.FITS:
+            n, _, _ = cl.numeric_optimum(fit, c)
+            distance[fit.key] = abs(math.log(n / 70e9))
+        facts = cl.chapter_results().facts
+        closer = "the refit's" if distance["besiroglu2024chinchilla"] < distance["hoffmann2022chinchilla"] else "the published fit's"
+        assert facts.closer_fit == closer

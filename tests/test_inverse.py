@@ -313,3 +313,157 @@ class TestPublishedCounts:
         assert f"({p['v2_u']} of {p['v1_tasks']})" in text
         assert f"{p['final_inverse']} remain inverse, {p['final_u']} U-shaped, {p['final_positive']} positive" in text
         assert f"{p['mckenzie_improve']} of {p['mckenzie_tasks']} tasks" in text
+
+
+class TestPromptInjectionReadings:
+    def _palm(self, shapes, below):
+        return pd.DataFrame({"task": [f"t{i}" for i in range(len(shapes))], "shape": shapes, "vs_small_high": [-0.1 if b else 0.1 for b in below]})
+
+    def _loss(self, values):
+        return inv.Curve("pi", "PaLM", ("a", "b", "c", "d"), np.arange(4.0), np.asarray(values, dtype=float), 0, np.nan, "loss")
+
+    def test_three_readings(self):
+        palm = self._palm(["U-shaped", "U-shaped", "inverse", "positive"], [True, False, False, False])
+        out = inv.palm_readings(palm, self._loss([0.3, 1.8, 2.2, 1.7])).set_index("reading")
+        stated, strict, mixed = (out.loc[r] for r in inv.READINGS)
+        # Loss rises then falls: U on -loss; it ends above its start, so the strict reading makes it inverse.
+        assert (stated["U-shaped"], stated["inverse"], stated["positive"]) == (3, 1, 1)
+        assert (strict["U-shaped"], strict["inverse"], strict["positive"]) == (1, 3, 1)
+        assert (mixed["U-shaped"], mixed["inverse"], mixed["positive"]) == (2, 2, 1)
+        assert set(out["tasks"]) == {5}
+
+    def test_needs_palm_loss(self):
+        palm = self._palm(["U-shaped"], [False])
+        bad = inv.Curve("pi", "GPT-3", ("a", "b", "c"), np.arange(3.0), np.array([1.0, 2.0, 1.5]), 0, np.nan, "loss")
+        with pytest.raises(ValueError, match="PaLM"):
+            inv.palm_readings(palm, bad)
+
+
+class TestPrefixShapes:
+    def test_prefix_uses_only_sizes_up_to_the_origin(self):
+        # A U whose minimum is the second-largest size: on the whole curve the last step flips by
+        # definition, but its prefix (all sizes but the last) is simply inverse.
+        curves = [_curve([0.8, 0.6, 0.4, 0.2, 0.7], "late-u")]
+        shapes = inv.classification(curves)
+        assert shapes["shape"].iloc[0] == "U-shaped"
+        triples = inv.extrapolation_triples(curves, shapes)
+        assert triples["prefix_shape"].tolist() == ["inverse", "inverse", "inverse"]
+        assert triples["shape"].tolist() == ["U-shaped"] * 3
+        by_prefix = inv.extrapolation_summary(triples).set_index("Curves")
+        by_whole = inv.extrapolation_summary(triples, by="shape").set_index("Curves")
+        assert "U-shaped" not in by_prefix.index
+        assert by_whole.loc["U-shaped", "Last step: sign wrong"] == 1
+        assert by_prefix.loc["inverse", "Last step: sign wrong"] == 1
+
+
+@pytest.fixture(scope="module")
+def res():
+    return inv.chapter_results(n_boot=50)
+
+
+class TestClaimFactsOnRealData:
+    def test_u_tasks_below_smallest_by_statsmodels(self, res):
+        # Recompute "540B really below 1B" with statsmodels' Agresti–Caffo interval.
+        names = inv.task_names()
+        below = []
+        for c in res.acc_curves:
+            if c.family != "PaLM":
+                continue
+            k_small, k_large = round(c.p[0] * c.n), round(c.p[3] * c.n)
+            low, high = confint_proportions_2indep(k_large, c.n, k_small, c.n, method="agresti-caffo", compare="diff")
+            if high < 0 and inv.classify(c.p, c.n) == "U-shaped":
+                below.append(names[c.task])
+        assert res.claim.u_below_small == inv.join_names(sorted(below))
+        assert res.claim.n_u_below_small == len(below)
+
+    def test_counts_over_all_tasks(self, res):
+        shapes = res.palm["shape"].tolist()
+        loss = [c for c in res.loss_curves if c.family == "PaLM"][0].p
+        # -loss has an interior minimum where the loss peaks inside the curve: U on -loss.
+        assert 0 < int(np.argmax(loss)) < len(loss) - 1
+        stated = shapes + ["U-shaped"]
+        assert res.claim.stated == f"{stated.count('U-shaped')} U-shaped, {stated.count('inverse')} inverse and {stated.count('positive')} positive"
+        mixed = shapes + ["inverse"]
+        published = (inv.PUBLISHED["final_u"], inv.PUBLISHED["final_inverse"], inv.PUBLISHED["final_positive"])
+        assert (mixed.count("U-shaped"), mixed.count("inverse"), mixed.count("positive")) == published
+        assert res.claim.mixed_matches == "matches" and res.claim.stated_matches == "does not match"
+
+    def test_mckenzie_seven_is_wei_u_plus_positive(self, res):
+        p = inv.PUBLISHED
+        assert p["final_u"] + p["final_positive"] == p["mckenzie_improve"]
+        rises = {c.task for c in res.acc_curves if c.family == "PaLM" and c.p[3] - c.p[2] > 1.96 * np.sqrt(c.p[2] * (1 - c.p[2]) / c.n + c.p[3] * (1 - c.p[3]) / c.n)}
+        assert len(rises) == res.claim.n_rises
+        loss = [c for c in res.loss_curves if c.family == "PaLM"][0].p
+        assert res.claim.n_rises_by_direction == len(rises) + int(loss[3] < loss[2])
+
+    def test_round1_difference_is_neqa(self, res):
+        palm = res.palm.set_index("task")["shape"]
+        ours = {t for t in inv.ROUND1_TASKS.values() if palm[t] == "U-shaped"}
+        v2 = {inv.ROUND1_TASKS[t] for t in inv.V2_U_TASKS}
+        assert res.claim.round1_extra == inv.join_names(inv.task_names()[t] for t in sorted(ours - v2))
+
+    def test_prefix_facts(self, res):
+        by_key = {(c.task, c.family): c for c in res.acc_curves}
+        u = res.shapes[res.shapes["shape"] == "U-shaped"]
+        late = [by_key[(t, f)] for t, f in zip(u["task"], u["family"]) if np.argmin(by_key[(t, f)].p) == len(by_key[(t, f)].p) - 2]
+        assert res.forecast.n_u_min_second_largest == len(late)
+        # Every curve with its minimum at the second-largest size flips sign at the last step.
+        assert all(np.sign(c.p[-1] - c.p[-2]) != np.sign(c.p[-2] - c.p[-3]) for c in late)
+        # Recompute the prefix-U last-step count by classifying each curve without its last point.
+        prefix_u = [c for c in res.acc_curves if len(c.p) >= 4 and inv.classify(c.p[:-1], c.n) == "U-shaped"]
+        usable = [c for c in prefix_u if c.p[-1] != c.p[-2] and c.p[-2] != c.p[-3]]
+        wrong = sum(np.sign(c.p[-1] - c.p[-2]) != np.sign(c.p[-2] - c.p[-3]) for c in usable)
+        assert (res.forecast.last_u_prefix_wrong, res.forecast.last_u_prefix) == (wrong, len(usable))
+
+
+class TestPublishedHistory:
+    def test_v3_and_v2_counts_appear_in_the_claims(self):
+        text = " ".join(inv.data.load_inverse_scaling_claims()["claim"].astype(str))
+        p = inv.PUBLISHED
+        assert p["v3_not_u"] == 1 and f"all but one of {p['v3_tasks']} tasks" in text
+        for task in inv.V2_U_TASKS:
+            assert task.replace("-", " ").title() in text
+
+
+class TestMixtureFree:
+    X = np.linspace(20.0, 24.0, 9)
+
+    def test_recovers_level_without_spread(self):
+        # Noise-free curve from a small-model level of 0.8 (a strong prior): level found, no tau needed.
+        p = inv.mixture_accuracy(self.X, 21.5, 23.0, 0.3, 0.8)
+        fit = inv.fit_mixture_free(self.X, p, 1_000_000, 0.5)
+        assert fit["level"] == pytest.approx(0.8, abs=0.01)
+        assert fit["tau"] < 0.005
+        assert fit["p_level"] < 1e-6
+        assert fit["turning"] == pytest.approx(float(inv.turning_point(21.5, 23.0, 0.3, 0.8)), abs=0.05)
+
+    def test_detects_run_to_run_spread(self):
+        # Known truth: level at chance, run-to-run sd 0.05 on top of 5000-item binomial noise.
+        generator = np.random.default_rng(11)
+        truth = inv.mixture_accuracy(np.linspace(20.0, 24.0, 12), 21.5, 23.0, 0.3, 0.5)
+        p = np.clip(truth + generator.normal(0, 0.05, truth.size) + generator.normal(0, np.sqrt(truth * (1 - truth) / 5000)), 0, 1)
+        fit = inv.fit_mixture_free(np.linspace(20.0, 24.0, 12), p, 5000, 0.5)
+        assert fit["p_tau"] < 0.01
+        assert 0.02 < fit["tau"] < 0.1
+
+    def test_item_noise_only_is_not_rejected(self):
+        # Truth with item noise only and level at chance: neither test should reject at 1% (seeded draws).
+        generator = np.random.default_rng(5)
+        truth = inv.mixture_accuracy(self.X, 21.5, 23.0, 0.3, 0.5)
+        p = generator.binomial(2000, truth) / 2000
+        fit = inv.fit_mixture_free(self.X, p, 2000, 0.5)
+        assert fit["p_tau"] > 0.01
+        assert fit["p_level"] > 0.01
+
+    def test_needs_enough_sizes(self):
+        with pytest.raises(ValueError, match="at least 7 sizes"):
+            inv.fit_mixture_free(self.X[:6], np.full(6, 0.5), 100, 0.5)
+
+    def test_real_data_facts(self, res):
+        free = res.free_fits
+        assert (free["n_sizes"] >= inv.FREE_MIN_SIZES).all()
+        u = res.shapes[(res.shapes["shape"] == "U-shaped") & (res.shapes["n_sizes"] >= inv.FREE_MIN_SIZES)]
+        assert len(free) == len(u) == res.free.n_fitted
+        assert res.free.n_level_off == int((free["p_level"] < inv.FIT_ALPHA).sum())
+        # The chance-fixed misfit of strong-prior curves is guaranteed: each starts above chance.
+        assert res.free.n_strong_prior_above == res.free.n_strong_prior == res.free.n_strong_prior_misfit

@@ -19,12 +19,15 @@ loss and solve for D_inf with scipy and never use the first-order condition: the
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
+
+from . import fmt, rng
 
 FLOPS_PER_PARAM_TOKEN = 6.0
 TOKENS_PER_PARAM = 20.0  # the common rule of thumb for a compute-optimal run
@@ -66,8 +69,15 @@ class LossFit:
 
 
 HOFFMANN = LossFit("Hoffmann et al. 2022", "hoffmann2022chinchilla", 1.69, 406.4, 410.7, 0.34, 0.28)
-BESIROGLU = LossFit("Besiroglu et al. 2024", "besiroglu2024chinchilla", 1.82, 482.01, 2085.43, 0.3478, 0.3658)
+BESIROGLU = LossFit("Besiroglu et al. 2024", "besiroglu2024chinchilla", 1.8172, 482.01, 2085.43, 0.3478, 0.3658)
 FITS: tuple[LossFit, ...] = (HOFFMANN, BESIROGLU)
+# Standard errors of the exponents as Besiroglu et al. (2024, Table 1) report them (bootstrap over
+# their reconstructed data points). They publish no correlation between the two, so the factor's
+# interval is shown over a range of correlations. Hoffmann et al. publish none for Approach 3.
+BESIROGLU_EXPONENT_SE = (0.02, 0.02)
+CORRELATIONS = (-0.9, -0.5, 0.0, 0.5, 0.9)
+INTERVAL_LEVEL = 0.95
+N_DRAWS = 400_000
 
 
 def _budget(compute) -> np.ndarray:
@@ -97,6 +107,62 @@ def data_for_loss(fit: LossFit, target_loss, n_params=np.inf) -> np.ndarray:
     room = np.asarray(target_loss, dtype=float) - fit.E - np.where(np.isinf(n), 0.0, fit.A / np.where(np.isinf(n), 1.0, n) ** fit.alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(room > 0, (fit.B / room) ** (1 / fit.beta), np.inf)
+
+
+def saving_factor_of(alpha, beta) -> np.ndarray:
+    """(1 + beta / alpha)^(1 / beta) for arrays of exponents (the factor depends on nothing else)."""
+    alpha = np.asarray(alpha, dtype=float)
+    beta = np.asarray(beta, dtype=float)
+    return (1 + beta / alpha) ** (1 / beta)
+
+
+def factor_interval(
+    fit: LossFit,
+    exponent_se: tuple[float, float] = BESIROGLU_EXPONENT_SE,
+    rho: float = 0.0,
+    level: float = INTERVAL_LEVEL,
+    n_draws: int = N_DRAWS,
+) -> tuple[float, float, float]:
+    """The saving factor with an interval from normal sampling error of (alpha, beta).
+
+    (alpha, beta) are drawn from a bivariate normal around the fit with the given standard errors
+    and correlation `rho`; the interval is the central `level` range of the factor over the draws.
+    The standard normal draws are the same for every `rho` (seeded by the fit's key), so intervals
+    at different correlations differ only through `rho`.
+    """
+    if not -1 < rho < 1:
+        raise ValueError(f"rho must lie strictly between -1 and 1, got {rho}")
+    se_alpha, se_beta = (float(v) for v in exponent_se)
+    if not (se_alpha > 0 and se_beta > 0):
+        raise ValueError("standard errors must be positive")
+    normals = rng(zlib.crc32(fit.key.encode()) % 100_000).standard_normal((2, n_draws))
+    alpha = fit.alpha + se_alpha * normals[0]
+    beta = fit.beta + se_beta * (rho * normals[0] + np.sqrt(1 - rho**2) * normals[1])
+    ok = (alpha > 0) & (beta > 0)
+    values = saving_factor_of(alpha[ok], beta[ok])
+    tail = (1 - level) / 2
+    low, high = np.quantile(values, [tail, 1 - tail])
+    return saving_factor(fit), float(low), float(high)
+
+
+def correlation_table(fit: LossFit = BESIROGLU, correlations=CORRELATIONS) -> pd.DataFrame:
+    """The factor's interval for each assumed correlation between the two exponents' errors."""
+    records = []
+    for rho in correlations:
+        estimate, low, high = factor_interval(fit, rho=rho)
+        records.append({"correlation": float(rho), "factor": estimate, "low": low, "high": high})
+    return pd.DataFrame.from_records(records)
+
+
+def correlation_display(table: pd.DataFrame) -> pd.DataFrame:
+    """`correlation_table` as text."""
+    return pd.DataFrame(
+        {
+            "assumed correlation of α and β errors": [fmt.num(v, 1) for v in table["correlation"]],
+            "data saving of an unlimited model": [fmt.num(v, 2) for v in table["factor"]],
+            f"{INTERVAL_LEVEL:.0%} interval": [fmt.ci(lo, hi, 1) for lo, hi in zip(table["low"], table["high"])],
+        }
+    )
 
 
 def saving_at_size(fit: LossFit, k) -> np.ndarray:
@@ -312,55 +378,162 @@ def budget_curve_data(fits: tuple[LossFit, ...] = FITS, log10_c=LOG10_C_GRID) ->
     return out
 
 
+@dataclass(frozen=True)
+class UncertaintyFacts:
+    """What the chapter says about the refit's sampling error, formatted for prose."""
+
+    se_alpha: str
+    se_beta: str
+    factor: str  # the refit's factor with its interval at independent errors
+    factor_rho_high: str  # ... at the largest positive correlation in the table
+    factor_rho_low: str  # ... at the most negative correlation
+    rho_high: str
+    rho_low: str
+    widest: str  # the correlation sign that widens the interval: "positive" or "negative"
+    hoffmann_factor: str
+    hoffmann_inside: str  # "inside" or "outside" the independent-error interval
+
+
+def uncertainty_facts(fit: LossFit = BESIROGLU, other: LossFit = HOFFMANN, correlations=CORRELATIONS) -> UncertaintyFacts:
+    table = correlation_table(fit, correlations).set_index("correlation")
+    width = table["high"] - table["low"]
+    hi, lo = max(correlations), min(correlations)
+    estimate, low, high = factor_interval(fit)
+    return UncertaintyFacts(
+        se_alpha=fmt.num(BESIROGLU_EXPONENT_SE[0], 2),
+        se_beta=fmt.num(BESIROGLU_EXPONENT_SE[1], 2),
+        factor=fmt.estimate(estimate, low, high, 2),
+        factor_rho_high=fmt.estimate(table.loc[hi, "factor"], table.loc[hi, "low"], table.loc[hi, "high"], 2),
+        factor_rho_low=fmt.estimate(table.loc[lo, "factor"], table.loc[lo, "low"], table.loc[lo, "high"], 2),
+        rho_high=fmt.num(hi, 1),
+        rho_low=fmt.num(lo, 1),
+        widest="positive" if width.loc[hi] > width.loc[lo] else "negative",
+        hoffmann_factor=fmt.num(saving_factor(other), 2),
+        hoffmann_inside="inside" if low <= saving_factor(other) <= high else "outside",
+    )
+
+
+@dataclass(frozen=True)
+class FitFacts:
+    """One fit's constants and derived figures, formatted for the chapter's prose."""
+
+    E: str
+    A: str
+    B: str
+    alpha: str
+    beta: str
+    ratio: str  # beta / alpha
+    factor: str  # data saving of an unlimited model, two decimals
+    decades: str  # the same in orders of magnitude
+    heuristic_low: str  # factor with a 20-tokens-per-parameter reference at the lowest / highest budget
+    heuristic_high: str
+    tpp_low: str  # compute-optimal tokens per parameter at the lowest / highest budget
+    tpp_high: str
+    n_at_chinchilla: str  # compute-optimal N (billions) and D (trillions) at Chinchilla's budget
+    d_at_chinchilla: str
+    tpp_at_chinchilla: str
+    saving_10: str  # data saving of a model 10, 100, 1000 times the optimal size
+    saving_100: str
+    saving_1000: str
+    compute_10: str  # compute of those runs relative to the optimum
+    compute_100: str
+
+
+@dataclass(frozen=True)
+class ChapterFacts:
+    hoffmann: FitFacts
+    besiroglu: FitFacts
+    budget_low: str  # "1e18": the ends of the budget grid
+    budget_high: str
+    max_rel_diff: str
+    k_max: str
+    tokens_per_param: str
+    chinchilla_n: str  # billions
+    chinchilla_d: str  # trillions
+    chinchilla_flops: str
+    closer_fit: str  # "the refit's" or "the published fit's": whose optimum is nearer Chinchilla's size
+    farther_fit: str
+    sensitivity_low: str
+    sensitivity_high: str
+    alpha_low: str
+    alpha_high: str
+    beta_low: str
+    beta_high: str
+    uncertainty: UncertaintyFacts
+
+
+def fit_facts(fit: LossFit) -> FitFacts:
+    low_c, high_c = 10.0 ** LOG10_C_GRID[0], 10.0 ** LOG10_C_GRID[-1]
+    n, d = (float(v) for v in optimal_allocation(fit, 10.0 ** chinchilla_log10_compute()))
+    tpp = [float(d_ / n_) for n_, d_ in (optimal_allocation(fit, c) for c in (low_c, high_c))]
+    saving = {k: float(saving_at_size(fit, k)) for k in (10, 100, 1000)}
+    return FitFacts(
+        E=f"{fit.E:g}",
+        A=f"{fit.A:g}",
+        B=f"{fit.B:g}",
+        alpha=f"{fit.alpha:g}",
+        beta=f"{fit.beta:g}",
+        ratio=fmt.num(fit.ratio, 3),
+        factor=fmt.num(saving_factor(fit), 2),
+        decades=fmt.num(float(np.log10(saving_factor(fit))), 2),
+        heuristic_low=fmt.num(float(heuristic_saving(fit, low_c)), 2),
+        heuristic_high=fmt.num(float(heuristic_saving(fit, high_c)), 2),
+        tpp_low=fmt.num(tpp[0], 0),
+        tpp_high=fmt.num(tpp[1], 0),
+        n_at_chinchilla=fmt.num(n / 1e9, 1),
+        d_at_chinchilla=fmt.num(d / 1e12, 2),
+        tpp_at_chinchilla=fmt.num(d / n, 0),
+        saving_10=fmt.num(saving[10], 2),
+        saving_100=fmt.num(saving[100], 2),
+        saving_1000=fmt.num(saving[1000], 2),
+        compute_10=fmt.num(10 / saving[10], 2),
+        compute_100=fmt.num(100 / saving[100], 1),
+    )
+
+
+def chapter_facts(check: pd.DataFrame, sensitivity: pd.DataFrame) -> ChapterFacts:
+    distance = {
+        fit.key: abs(np.log(float(optimal_allocation(fit, 10.0 ** chinchilla_log10_compute())[0]) / CHINCHILLA_N)) for fit in FITS
+    }
+    refit_closer = distance[BESIROGLU.key] < distance[HOFFMANN.key]
+    values = sensitivity.drop(columns="α").to_numpy(dtype=float)
+    return ChapterFacts(
+        hoffmann=fit_facts(HOFFMANN),
+        besiroglu=fit_facts(BESIROGLU),
+        budget_low=f"1e{LOG10_C_GRID[0]:.0f}",
+        budget_high=f"1e{LOG10_C_GRID[-1]:.0f}",
+        max_rel_diff=f"{float(check['relative difference'].abs().max()):.0e}",
+        k_max=fmt.num(float(K_GRID[-1]), 0),
+        tokens_per_param=fmt.num(TOKENS_PER_PARAM, 0),
+        chinchilla_n=fmt.num(CHINCHILLA_N / 1e9, 0),
+        chinchilla_d=fmt.num(CHINCHILLA_D / 1e12, 1),
+        chinchilla_flops=f"{10.0 ** chinchilla_log10_compute():.1e}".replace("e+", "e"),
+        closer_fit="the refit's" if refit_closer else "the published fit's",
+        farther_fit="the published fit's" if refit_closer else "the refit's",
+        sensitivity_low=fmt.num(float(values.min()), 1),
+        sensitivity_high=fmt.num(float(values.max()), 1),
+        alpha_low=sensitivity["α"].iloc[0],
+        alpha_high=sensitivity["α"].iloc[-1],
+        beta_low=sensitivity.columns[1].split("= ")[1],
+        beta_high=sensitivity.columns[-1].split("= ")[1],
+        uncertainty=uncertainty_facts(),
+    )
+
+
 def chapter_results() -> SimpleNamespace:
-    """Everything the data-and-parameters chapter prints."""
-    log_c = chinchilla_log10_compute()
+    """Everything the data-and-parameters chapter prints: display tables, chart data and `facts`."""
     check = budget_check()
-    sizes = size_table()
+    sensitivity = sensitivity_table()
     curves, optima, text = calculator_data()
-    res = SimpleNamespace(
-        fits={fit.key: fit for fit in FITS},
-        factor={fit.key: saving_factor(fit) for fit in FITS},
-        ratio={fit.key: fit.ratio for fit in FITS},
-        chinchilla_log10_c=log_c,
+    return SimpleNamespace(
         check=check,
         check_display=budget_display(check),
-        max_rel_diff=float(check["relative difference"].abs().max()),
-        sizes=sizes,
-        sizes_display=size_display(sizes),
-        sensitivity=sensitivity_table(),
-        sensitivity_display=sensitivity_display(sensitivity_table()),
+        sizes_display=size_display(size_table()),
+        sensitivity_display=sensitivity_display(sensitivity),
+        correlation_display=correlation_display(correlation_table()),
         curves=curves,
         optima=optima,
         text=text,
-        heuristic_range={
-            fit.key: (
-                float(heuristic_saving(fit, 10.0 ** LOG10_C_GRID[0])),
-                float(heuristic_saving(fit, 10.0 ** LOG10_C_GRID[-1])),
-            )
-            for fit in FITS
-        },
-        log10_c_grid=(float(LOG10_C_GRID[0]), float(LOG10_C_GRID[-1])),
         budget_curves=budget_curve_data(),
+        facts=chapter_facts(check, sensitivity),
     )
-    at = {}
-    for fit in FITS:
-        n, d = optimal_allocation(fit, 10.0**log_c)
-        at[fit.key] = SimpleNamespace(n=float(n), d=float(d), loss=float(fit.loss(n, d)), tpp=float(d / n))
-    res.at_chinchilla = at
-    res.saving_at = {fit.key: {k: float(saving_at_size(fit, k)) for k in (2, 10, 100, 1000)} for fit in FITS}
-    res.compute_at = {fit.key: {k: k / res.saving_at[fit.key][k] for k in (2, 10, 100, 1000)} for fit in FITS}
-    res.factor_decades = {key: float(np.log10(value)) for key, value in res.factor.items()}
-    values = res.sensitivity.drop(columns="α").to_numpy(dtype=float)
-    res.sensitivity_range = (float(values.min()), float(values.max()))
-    res.grid = SimpleNamespace(
-        alphas=(res.sensitivity["α"].iloc[0], res.sensitivity["α"].iloc[-1]),
-        betas=(res.sensitivity.columns[1].split("= ")[1], res.sensitivity.columns[-1].split("= ")[1]),
-    )
-    res.k_max = float(K_GRID[-1])
-    res.chinchilla_flops_text = f"{10.0**log_c:.1e}".replace("e+", "e")
-    res.tpp_range = {
-        fit.key: tuple(float(d / n) for n, d in [optimal_allocation(fit, 10.0**v) for v in (LOG10_C_GRID[0], LOG10_C_GRID[-1])])
-        for fit in FITS
-    }
-    return res

@@ -29,6 +29,7 @@ jump is.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from . import data, ladders, rng, stats, transforms
+from . import data, fmt, ladders, rng, sigmoid, stats, transforms
 
 SHARE = 0.5
 ALPHA = 0.05
@@ -318,43 +319,109 @@ def loglinear_max_share(sizes) -> float:
     return float(steps.max() / steps.sum())
 
 
+NULL_TRUTHS = ("flat", "loglinear", "sigmoid")
+POWER_JUMPS = (0.05, 0.10, 0.20)  # planted jump heights (score points / 100) for the power simulation
+
+
+def _seed(*parts: str) -> int:
+    """A stream offset keyed by what is simulated (a ladder's identity and the truth), not by position."""
+    return SEED_OFFSET + zlib.crc32("|".join(parts).encode()) % 1_000_000
+
+
+def ladder_key(ladder: ladders.Ladder) -> str:
+    """A ladder's identity as text: family, benchmark, shots, metric and its sizes."""
+    sizes = ",".join(f"{size:.6g}" for size in ladder.sizes)
+    return f"{ladder.family}|{ladder.benchmark}|{ladder.n_shots}|{ladder.metric}|{sizes}"
+
+
+def _task_arrays(ladder: ladders.Ladder) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(sizes, raw scores (tasks, K), evaluated item counts, chance levels) of a ladder's complete tasks."""
+    sizes = np.asarray(ladder.sizes, dtype=float)
+    raw_wide = ladder.matrix("raw").dropna()
+    info = task_info(ladder, item_cap_for(ladder)).loc[raw_wide.index]
+    return sizes, raw_wide.to_numpy(), info["n_eval"].to_numpy(), info["chance"].to_numpy(dtype=float)
+
+
+def smooth_truth(ladder: ladders.Ladder, truth: str) -> np.ndarray:
+    """Each task's smooth true score at every size (tasks, K), clipped to [0.001, 0.999].
+
+    flat: the task's mean over the ladder. loglinear: its least-squares line in log N.
+    sigmoid: its own logistic curve from chance to a fitted ceiling (`sigmoid.fit_sigmoid`, bounded
+    least squares); a task whose scores do not rise is fitted flat at chance.
+    """
+    if truth not in NULL_TRUTHS:
+        raise ValueError(f"truth must be one of {NULL_TRUTHS}, got '{truth}'")
+    sizes, raw, n, c = _task_arrays(ladder)
+    x = np.log(sizes)
+    if truth == "flat":
+        p = np.repeat(raw.mean(axis=1, keepdims=True), len(sizes), axis=1)
+    elif truth == "loglinear":
+        xc = x - x.mean()
+        slope = (raw - raw.mean(axis=1, keepdims=True)) @ xc / (xc @ xc)
+        p = raw.mean(axis=1, keepdims=True) + slope[:, None] * xc[None, :]
+    else:
+        rows = []
+        for scores, items, chance in zip(raw, n, c):
+            fit = sigmoid.fit_sigmoid(sizes, scores, chance, ceiling="fit", n_items=items)
+            rows.append(sigmoid.sigmoid_curve(x, fit.k, fit.x0, fit.chance, fit.ceiling))
+        p = np.array(rows)
+    return np.clip(p, 0.001, 0.999)
+
+
+def _rule_on_draws(sizes, p, n, c, n_sim, seed, share, alpha) -> dict[str, np.ndarray]:
+    """Binomial scores drawn independently at every size from true scores p (tasks, K); the rule on each draw."""
+    generator = rng(seed)
+    n_int = np.round(n).astype(int)
+    counts = generator.binomial(n_int[None, :, None], p[None, :, :], size=(n_sim, *p.shape))
+    sims = (counts / n_int[None, :, None]).reshape(-1, len(sizes))
+    res = jump_analysis(sizes, sims, sims, np.tile(n, n_sim), np.tile(c, n_sim), share, alpha)
+    return {key: value.reshape(n_sim, -1) for key, value in res.items()}
+
+
 def simulate_null(
     ladder: ladders.Ladder,
     truth: str = "loglinear",
     n_sim: int = N_SIM,
     share: float = SHARE,
     alpha: float = ALPHA,
-    seed_offset: int = 0,
 ) -> np.ndarray:
     """Share of tasks called switch-like in each of `n_sim` simulated ladders with a smooth truth.
 
-    Each task keeps its item count and chance; its true score is either its mean over the ladder
-    (`flat`) or its least-squares line in log N clipped to [0.001, 0.999] (`loglinear`). Scores are
-    drawn as independent binomial proportions at every size, then judged with the same rule.
+    Each task keeps its item count and chance; its true score is `smooth_truth(ladder, truth)`.
+    Scores are drawn as independent binomial proportions at every size, then judged with the same
+    rule. The share is the rule's false-alarm rate on that ladder, since no truth here has a jump.
     """
-    if truth not in ("flat", "loglinear"):
-        raise ValueError(f"truth must be 'flat' or 'loglinear', got '{truth}'")
-    sizes = np.asarray(ladder.sizes, dtype=float)
-    raw_wide = ladder.matrix("raw").dropna()
-    info = task_info(ladder, item_cap_for(ladder)).loc[raw_wide.index]
-    raw = raw_wide.to_numpy()
-    n = info["n_eval"].to_numpy()
-    c = info["chance"].to_numpy(dtype=float)
-    x = np.log(sizes)
-    if truth == "flat":
-        p = np.repeat(raw.mean(axis=1, keepdims=True), len(sizes), axis=1)
-    else:
-        xc = x - x.mean()
-        slope = (raw - raw.mean(axis=1, keepdims=True)) @ xc / (xc @ xc)
-        p = raw.mean(axis=1, keepdims=True) + slope[:, None] * xc[None, :]
-    p = np.clip(p, 0.001, 0.999)
-    generator = rng(SEED_OFFSET + 500 + seed_offset)
+    sizes, _, n, c = _task_arrays(ladder)
+    p = smooth_truth(ladder, truth)
+    res = _rule_on_draws(sizes, p, n, c, n_sim, _seed(ladder_key(ladder), truth), share, alpha)
+    return res["switch"].mean(axis=1)
+
+
+def simulate_power(
+    ladder: ladders.Ladder,
+    jump: float,
+    n_sim: int = N_SIM,
+    share: float = SHARE,
+    alpha: float = ALPHA,
+) -> float:
+    """Share of planted switches the rule finds: every task flat at chance, then up by `jump` at one step.
+
+    Each task keeps its item count and chance level; the step is drawn uniformly among the ladder's
+    K - 1 steps for every task and simulation. Scores are independent binomial draws.
+    """
+    if not 0 < jump < 1:
+        raise ValueError(f"jump must lie in (0, 1), got {jump}")
+    sizes, _, n, c = _task_arrays(ladder)
+    k = len(sizes)
+    generator = rng(_seed(ladder_key(ladder), f"power {jump:.4f}"))
+    steps = generator.integers(0, k - 1, size=(n_sim, len(n)))
+    after = np.arange(k)[None, None, :] > steps[:, :, None]
+    base = np.clip(c, 0.001, 0.999)[None, :, None]
+    p = np.clip(np.where(after, base + jump, base), 0.001, 0.999)
     n_int = np.round(n).astype(int)
-    counts = generator.binomial(n_int[None, :, None], p[None, :, :], size=(n_sim, *p.shape))
-    sims = counts / n_int[None, :, None]
-    flat = sims.reshape(-1, len(sizes))
-    res = jump_analysis(sizes, flat, flat, np.tile(n, n_sim), np.tile(c, n_sim), share, alpha)
-    return res["switch"].reshape(n_sim, -1).mean(axis=1)
+    draws = generator.binomial(n_int[None, :, None], p) / n_int[None, :, None]
+    res = jump_analysis(sizes, draws.reshape(-1, k), draws.reshape(-1, k), np.tile(n, n_sim), np.tile(c, n_sim), share, alpha)
+    return float(res["switch"].mean())
 
 
 def analyse_all(ladder_map: dict[str, ladders.Ladder] | None = None) -> pd.DataFrame:
@@ -578,10 +645,14 @@ def scatter_data(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def null_table(ladder_map: dict[str, ladders.Ladder], summary: pd.DataFrame, n_sim: int = N_SIM) -> pd.DataFrame:
-    """Observed share of switch-like tasks next to the share a smooth truth plus item noise gives."""
+    """Observed share of switch-like tasks next to the rule's false-alarm rate under smooth truths and its power.
+
+    `<truth> mean` and `<truth> high` are the mean and 97.5th percentile over simulated ladders of the
+    share called switch-like; `power <jump>` is the share of planted jumps of that height found.
+    """
     records = []
     observed = summary.set_index("ladder")
-    for i, (label, lad) in enumerate(ladder_map.items()):
+    for label, lad in ladder_map.items():
         rec = {
             "ladder": label,
             "observed": float(observed.loc[label, "switch-like"]),
@@ -589,12 +660,89 @@ def null_table(ladder_map: dict[str, ladders.Ladder], summary: pd.DataFrame, n_s
             "observed high": float(observed.loc[label, "switch-like high"]),
             "log-linear max share": loglinear_max_share(lad.sizes),
         }
-        for truth in ("flat", "loglinear"):
-            shares = simulate_null(lad, truth, n_sim=n_sim, seed_offset=10 * i + (truth == "loglinear"))
+        for truth in NULL_TRUTHS:
+            shares = simulate_null(lad, truth, n_sim=n_sim)
             rec[f"{truth} mean"] = float(shares.mean())
             rec[f"{truth} high"] = float(np.quantile(shares, 0.975))
+        for jump in POWER_JUMPS:
+            rec[f"power {jump:.2f}"] = simulate_power(lad, jump, n_sim=n_sim)
         records.append(rec)
     return pd.DataFrame.from_records(records)
+
+
+@dataclass(frozen=True)
+class NullFacts:
+    """One ladder's false-alarm rates under the two smooth nulls and the rule's power, formatted for prose."""
+
+    observed: str  # share switch-like with its 95% bootstrap interval
+    loglinear_mean: str
+    loglinear_high: str  # 97.5th percentile over simulated ladders
+    sigmoid_mean: str
+    sigmoid_high: str
+    power_small: str  # planted jumps of POWER_JUMPS[0], [1], [2]
+    power_medium: str
+    power_large: str
+    jumps: str  # the planted heights in points, "5, 10 and 20"
+    vs_loglinear: str  # "above" when the observed share exceeds the null's 97.5th percentile, else "within"
+    vs_sigmoid: str
+
+
+def null_facts(row: pd.Series) -> NullFacts:
+    """`NullFacts` from one row of `null_table`."""
+    return NullFacts(
+        observed=f"{fmt.pct(row['observed'])} (95% CI {fmt.pct(row['observed low'])} to {fmt.pct(row['observed high'])})",
+        loglinear_mean=fmt.pct(row["loglinear mean"]),
+        loglinear_high=fmt.pct(row["loglinear high"]),
+        sigmoid_mean=fmt.pct(row["sigmoid mean"]),
+        sigmoid_high=fmt.pct(row["sigmoid high"]),
+        power_small=fmt.pct(row[f"power {POWER_JUMPS[0]:.2f}"]),
+        power_medium=fmt.pct(row[f"power {POWER_JUMPS[1]:.2f}"]),
+        power_large=fmt.pct(row[f"power {POWER_JUMPS[2]:.2f}"]),
+        jumps=", ".join(fmt.num(100 * j, 0) for j in POWER_JUMPS[:-1]) + f" and {fmt.num(100 * POWER_JUMPS[-1], 0)}",
+        vs_loglinear="above" if row["observed"] > row["loglinear high"] else "within",
+        vs_sigmoid="above" if row["observed"] > row["sigmoid high"] else "within",
+    )
+
+
+@dataclass(frozen=True)
+class LogisticFitFacts:
+    """How the switch-like tasks of one ladder look to a per-task logistic fit."""
+
+    switches: int
+    fit_within_noise: int  # logistic curve not rejected by the binomial goodness-of-fit test
+    at_slope_bound: int  # fitted slope at sigmoid.K_MAX: a rise sharper than the ladder can resolve
+    k_max_ratio: str  # the size ratio of a 10%-90% rise at K_MAX
+
+
+def logistic_fit_facts(ladder: ladders.Ladder, results: pd.DataFrame) -> LogisticFitFacts:
+    """Fit each switch-like task (raw scale) with `sigmoid.fit_sigmoid` and count good and bound fits."""
+    sizes, raw, n, c = _task_arrays(ladder)
+    tasks = ladder.matrix("raw").dropna().index.get_level_values("task").astype(str)
+    switch = results[results["transform"] == "raw"].set_index("task")["switch"].reindex(tasks).to_numpy(dtype=bool)
+    fits = [sigmoid.fit_sigmoid(sizes, y, ch, ceiling="fit", n_items=items) for y, items, ch in zip(raw[switch], n[switch], c[switch])]
+    return LogisticFitFacts(
+        switches=int(switch.sum()),
+        fit_within_noise=int(sum(f.sigmoid_ok for f in fits)),
+        at_slope_bound=int(sum(f.k >= sigmoid.K_MAX - 1e-6 for f in fits)),
+        k_max_ratio=fmt.num(sigmoid.rise_ratio(sigmoid.K_MAX), 2),
+    )
+
+
+def null_display(null: pd.DataFrame) -> pd.DataFrame:
+    """Observed share, false alarms under the two smooth nulls (mean and 97.5th percentile) and power."""
+    out = pd.DataFrame(
+        {
+            "ladder": null["ladder"],
+            "switch-like (observed)": [
+                f"{fmt.pct(v)} {fmt.ci(100 * lo, 100 * hi, 0)}" for v, lo, hi in zip(null["observed"], null["observed low"], null["observed high"])
+            ],
+            "if log-linear": [f"{fmt.pct(m, 1)} ({fmt.pct(h)})" for m, h in zip(null["loglinear mean"], null["loglinear high"])],
+            "if logistic": [f"{fmt.pct(m, 1)} ({fmt.pct(h)})" for m, h in zip(null["sigmoid mean"], null["sigmoid high"])],
+        }
+    )
+    for jump in POWER_JUMPS:
+        out[f"power, {100 * jump:.0f}-point jump"] = [fmt.pct(v) for v in null[f"power {jump:.2f}"]]
+    return out
 
 
 def summary_display(summary: pd.DataFrame, null: pd.DataFrame) -> pd.DataFrame:
@@ -667,6 +815,7 @@ def chapter_results() -> SimpleNamespace:
     res.last_step_count = raw[raw["switch"]].groupby("ladder")["at_last_step"].sum().astype(int).to_dict()
     res.emergent_count = raw.groupby("ladder")["emergent"].sum().astype(int).to_dict()
     res.null = null_table(ladder_map, summary)
+    res.null_display = null_display(res.null)
     res.summary_display = summary_display(summary, res.null)
     res.survival_display = survival_display(survival)
     res.by_ladder = summary.set_index("ladder")
@@ -683,6 +832,8 @@ def chapter_results() -> SimpleNamespace:
     res.last_steps = {key: res.last_step_count.get(label, 0) for key, label in short.items()}
     res.emergents = {key: res.emergent_count[label] for key, label in short.items()}
     res.facts = ladder_facts(ladder_map, short)
+    res.null_facts = {key: null_facts(res.nulls.loc[label]) for key, label in short.items()}
+    res.logistic_bigg = logistic_fit_facts(bigg, results[results["ladder"] == short["bigg"]])
     top_bigg = raw[(raw["ladder"] == short["bigg"]) & raw["switch"]].sort_values(["breakthroughness", "z"], ascending=False)
     first = top_bigg.iloc[0]
     res.top_bigg = SimpleNamespace(
@@ -698,6 +849,7 @@ def chapter_results() -> SimpleNamespace:
     )
     below = raw[raw["switch"] & (raw["raw_before"] < raw["chance"])].groupby("ladder").size()
     res.below_chance_before = {key: int(below.get(label, 0)) for key, label in short.items()}
+    res.prose = emergence_facts(res)
     return res
 
 
@@ -717,11 +869,152 @@ def ladder_facts(ladder_map: dict[str, ladders.Ladder], short: dict[str, str]) -
         decades={key: float(np.log10(lad.sizes[-1] / lad.sizes[0])) for key, lad in lads.items()},
         last_step_models=tuple(bigg.models[size].split()[-1] for size in bigg.sizes[-2:]),
         n_mmlu=int(sum(t.startswith("mmlu_") for t in py_tasks)),
+        n_families=len({lad.family for lad in lads.values()}),
+        median_items={key: int(np.median(task_info(lad, item_cap_for(lad))["n_eval"])) for key, lad in lads.items()},
         decimals=int(decimals),
         wsc_mode=wsc_mode,
         wsc_mode_models=int((wsc == round(wsc_mode, 4)).sum()),
         wsc_models=int(len(wsc)),
         wsc_chance=float(open_rows.loc[open_rows["task"] == "wsc", "chance"].iloc[0]),
+    )
+
+
+@dataclass(frozen=True)
+class LadderProse:
+    """One ladder's figures as the chapter prints them."""
+
+    tasks: str
+    sizes: str
+    decades: str
+    smallest: str
+    largest: str
+    median_items: str
+    zcrit: str
+    switch_like: str  # share with its 95% CI, as `share_text`
+    improves: str
+    emergent: str
+    improving_above_chance: str
+    median_b: str
+    n_improving: str
+    n_switches: str
+    n_last_step: str
+    n_emergent: str
+    n_below_chance_before: str
+    logit_kept: str  # raw switches still switch-like on each other scale
+    log_error_kept: str
+    floor_logit_kept: str
+    floor_logit_lost: str
+    floor_logit_lost_noise: str  # ... lost because the largest step on that scale is not a real gain
+    logit_share: str
+    log_error_share: str
+
+
+@dataclass(frozen=True)
+class EmergenceFacts:
+    """Chapter-wide figures and one `LadderProse` per ladder."""
+
+    bigg: LadderProse
+    bigg8: LadderProse
+    py0: LadderProse
+    py5: LadderProse
+    opt: LadderProse
+    share: str
+    alpha: str
+    item_cap: str
+    item_cap_grid: str  # without a thousands separator, for "multiples of 1/1024"
+    n_sim: str
+    n_families: str
+    loglinear_share_max: str
+    affine_max_diff: str
+    capped: str
+    capped_on_grid: str
+    uncapped: str
+    uncapped_on_grid: str
+    off_grid: str
+    decimals: str
+    n_mmlu: str
+    wsc_chance: str
+    wsc_mode: str
+    wsc_mode_models: str
+    wsc_models: str
+    last_step_from: str
+    last_step_to: str
+    top_task: str
+    top_before: str
+    top_after: str
+    top_chance: str
+    top_items: str
+    top_z: str
+    top_from: str
+    top_to: str
+
+
+def _ladder_prose(res: SimpleNamespace, key: str) -> LadderProse:
+    row = res.row[key]
+    facts = res.facts
+    surv = {name: res.surv_row[(key, name)] for name in EMERGENCE_TRANSFORMS}
+    switches = res.switches[key]
+    return LadderProse(
+        tasks=f"{int(row['tasks'])}",
+        sizes=f"{int(row['sizes'])}",
+        decades=fmt.num(facts.decades[key], 1),
+        smallest=facts.smallest[key],
+        largest=facts.largest[key],
+        median_items=f"{facts.median_items[key]:,}",
+        zcrit=fmt.num(res.zcrit[res.label[key]], 2),
+        switch_like=share_text(row, "switch-like"),
+        improves=share_text(row, "improves"),
+        emergent=share_text(row, "emergent from chance"),
+        improving_above_chance=share_text(row, "improving, above chance at smallest"),
+        median_b=median_text(row, "median B", 1),
+        n_improving=f"{int(row['n improving'])}",
+        n_switches=f"{switches}",
+        n_last_step=f"{res.last_steps[key]}",
+        n_emergent=f"{res.emergents[key]}",
+        n_below_chance_before=f"{res.below_chance_before[key]}",
+        logit_kept=f"{int(surv['logit']['kept from raw'])}",
+        log_error_kept=f"{int(surv['log_error']['kept from raw'])}",
+        floor_logit_kept=f"{int(surv['floor_logit']['kept from raw'])}",
+        floor_logit_lost=f"{switches - int(surv['floor_logit']['kept from raw'])}",
+        floor_logit_lost_noise=f"{int(surv['floor_logit']['lost: largest step is noise'])}",
+        logit_share=survival_text(surv["logit"]),
+        log_error_share=survival_text(surv["log_error"]),
+    )
+
+
+def emergence_facts(res: SimpleNamespace) -> EmergenceFacts:
+    facts, check, top = res.facts, res.item_check, res.top_bigg
+    return EmergenceFacts(
+        **{key: _ladder_prose(res, key) for key in ("bigg", "bigg8", "py0", "py5", "opt")},
+        share=fmt.pct(SHARE),
+        alpha=f"{ALPHA}",
+        item_cap=f"{BIGG_ITEM_CAP:,}",
+        item_cap_grid=f"{BIGG_ITEM_CAP}",
+        n_sim=f"{N_SIM:,}",
+        n_families=fmt.count(facts.n_families),
+        loglinear_share_max=fmt.pct(res.loglinear_share_max),
+        affine_max_diff=f"{res.affine_max_diff:.0e}",
+        capped=f"{check['capped']}",
+        capped_on_grid=f"{check['capped_on_grid']}",
+        uncapped=f"{check['uncapped']}",
+        uncapped_on_grid=f"{check['uncapped_on_grid']}",
+        off_grid=f"{len(check['off_grid_tasks'])}",
+        decimals=f"{facts.decimals}",
+        n_mmlu=f"{facts.n_mmlu}",
+        wsc_chance=fmt.num(facts.wsc_chance, 1),
+        wsc_mode=fmt.num(facts.wsc_mode, 3),
+        wsc_mode_models=f"{facts.wsc_mode_models}",
+        wsc_models=f"{facts.wsc_models}",
+        last_step_from=facts.last_step_models[0],
+        last_step_to=facts.last_step_models[1],
+        top_task=top.task,
+        top_before=fmt.num(top.before, 2),
+        top_after=fmt.num(top.after, 2),
+        top_chance=fmt.num(top.chance, 2),
+        top_items=f"{top.items}",
+        top_z=fmt.num(top.z, 1),
+        top_from=top.size_from,
+        top_to=top.size_to,
     )
 
 

@@ -50,12 +50,18 @@ PUBLISHED = {
     "v1_u": 3,  # Wei et al. v1: 3 of the 4 Round-1 tasks U-shaped
     "v1_tasks": 4,
     "v2_u": 2,  # revised version on the prize's exact evaluation: 2 of 4
-    "final_u": 6,  # 11-task and final versions: 6 U-shaped, 4 inverse, 1 positive
+    "v3_tasks": 11,  # an 11-task version as gwern quotes it: all but one of 11 tasks U-shaped
+    "v3_not_u": 1,
+    "final_u": 6,  # arxiv-vanity's 11-task render and the final version: 6 U-shaped, 4 inverse, 1 positive
     "final_inverse": 4,
     "final_positive": 1,
     "mckenzie_improve": 7,  # McKenzie et al.: improvement at 540B on 7 of 11 tasks
     "mckenzie_tasks": 11,
 }
+# The tasks on which McKenzie et al. note that large PaLM stays below small PaLM (Sec. 5.1).
+MCKENZIE_CAVEAT_TASKS = ("resisting-correction", "memo-trap", "neqa")
+# The two Round-1 tasks the revised version reportedly found U-shaped (Round-1 names).
+V2_U_TASKS = ("hindsight-neglect", "quote-repetition")
 NON_MONOTONE_LABEL = "non-monotone (U, inverted-U, zigzag)"
 FIT_ALPHA = 0.05  # a mixture fit "fails" when its deviance test rejects at this level
 AGREEMENT_THRESHOLD = 0.8  # curves keeping their label in fewer resampled draws are borderline
@@ -476,6 +482,63 @@ def palm_detail(curve_list: list[Curve], level: float = LEVEL) -> pd.DataFrame:
     return pd.DataFrame.from_records(records).sort_values("task").reset_index(drop=True)
 
 
+READINGS = (
+    "rule as stated, Prompt Injection on −loss",
+    "a U must end not below its smallest model",
+    "rule on accuracy, Prompt Injection counted inverse",
+)
+
+
+def palm_readings(palm: pd.DataFrame, palm_loss: Curve) -> pd.DataFrame:
+    """PaLM's shape counts over all tasks under three readings, beside Wei et al.'s final counts.
+
+    1. The rule as stated on every task, Prompt Injection read on −loss (descriptively: a loss
+       has no binomial interval). This is the chapter's reading.
+    2. The same, but a U whose largest model is below its smallest (really below, for accuracy;
+       by any amount, for the loss) counts as inverse: the stricter reading under which Prompt
+       Injection is inverse, applied to every task.
+    3. The mixed reading that reproduces the paper: the rule on accuracy, Prompt Injection inverse.
+    """
+    if palm_loss.family != "PaLM" or palm_loss.metric != "loss":
+        raise ValueError("palm_loss must be PaLM's loss curve")
+    loss_shape = classify(-palm_loss.p, None)
+    loss_ends_below = bool(palm_loss.p[-1] > palm_loss.p[0])
+    acc = palm["shape"].tolist()
+    ends_below = (palm["vs_small_high"] < 0).tolist()
+    strict = ["inverse" if (s == "U-shaped" and below) else s for s, below in zip(acc, ends_below)]
+    strict_loss = "inverse" if (loss_shape == "U-shaped" and loss_ends_below) else loss_shape
+    published = {"U-shaped": PUBLISHED["final_u"], "inverse": PUBLISHED["final_inverse"], "positive": PUBLISHED["final_positive"]}
+    records = []
+    for name, shapes in zip(READINGS, (acc + [loss_shape], strict + [strict_loss], acc + ["inverse"])):
+        counts = pd.Series(shapes).value_counts()
+        row = {"reading": name, "tasks": len(shapes)}
+        row |= {shape: int(counts.get(shape, 0)) for shape in ("U-shaped", "inverse", "positive")}
+        row["other"] = len(shapes) - sum(row[shape] for shape in ("U-shaped", "inverse", "positive"))
+        row["matches Wei et al."] = "yes" if all(row[k] == v for k, v in published.items()) and row["other"] == 0 else "no"
+        records.append(row)
+    return pd.DataFrame.from_records(records)
+
+
+def readings_table(readings: pd.DataFrame) -> pd.DataFrame:
+    """Display: the readings with Wei et al.'s published counts as a last row."""
+    published = pd.DataFrame(
+        [
+            {
+                "reading": "Wei et al., 11-task and final versions",
+                "tasks": PUBLISHED["mckenzie_tasks"],
+                "U-shaped": PUBLISHED["final_u"],
+                "inverse": PUBLISHED["final_inverse"],
+                "positive": PUBLISHED["final_positive"],
+                "other": 0,
+                "matches Wei et al.": "",
+            }
+        ]
+    )
+    out = pd.concat([readings, published], ignore_index=True)
+    out["reading"] = out["reading"].str.slice(0, 1).str.upper() + out["reading"].str.slice(1)
+    return out.rename(columns={"reading": "Reading", "tasks": "Tasks"})
+
+
 def _z_of_diff(p1: float, p2: float, n: int) -> float:
     """Agresti–Caffo z statistic of p2 - p1 (how many standard errors the step is)."""
     t1 = (p1 * n + 1) / (n + 2)
@@ -798,6 +861,163 @@ def mixture_fits(curve_list: list[Curve], shapes: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+FREE_MIN_SIZES = 7  # the free-level mixture has 5 parameters: at least 2 degrees of freedom left
+
+
+def _free_accuracy(x, theta):
+    """Mixture accuracy with a free small-model level: theta = (x_d, log delta, log width, logit level, log tau)."""
+    x_d, log_delta, log_width, logit_level = theta[:4]
+    level = float(_sigmoid(logit_level))
+    delta = np.exp(np.clip(log_delta, -12.0, 6.0))
+    width = np.exp(np.clip(log_width, -12.0, 6.0))
+    return mixture_accuracy(x, x_d, x_d + delta, width, level)
+
+
+def _gauss_loglik(p, fitted, n, tau) -> float:
+    """Normal log-likelihood of observed accuracies with item variance p(1-p)/n plus run-to-run variance tau²."""
+    fitted = np.clip(fitted, 1e-6, 1 - 1e-6)
+    var = fitted * (1 - fitted) / n + tau**2
+    return float(-0.5 * np.sum(np.log(2 * np.pi * var) + (p - fitted) ** 2 / var))
+
+
+def _free_starts(x: np.ndarray, p: np.ndarray) -> list[np.ndarray]:
+    """A small deterministic grid of starting points (x_d, log delta, log width, logit level, log tau)."""
+    span = float(x.max() - x.min())
+    level0 = float(np.clip(p[0], 0.02, 0.98))
+    return [
+        np.array([x_d, np.log(delta), np.log(width), np.log(level0 / (1 - level0)), np.log(0.01)])
+        for x_d in np.linspace(x.min() - 0.2 * span, x.max(), 5)
+        for delta in (0.2 * span, 0.5 * span, span)
+        for width in (0.05 * span, 0.15 * span)
+    ]
+
+
+def _fit_free(x, p, n, fixed_level: float | None, fixed_tau: float | None, extra_starts=(), n_polish: int = 3) -> tuple[float, np.ndarray]:
+    """Maximise `_gauss_loglik` over the free parameters: rank the grid starts, polish the best few (Nelder–Mead)."""
+    free = [i for i, fixed in enumerate((None, None, None, fixed_level, fixed_tau)) if fixed is None]
+
+    def unpack(values, template):
+        theta = template.copy()
+        theta[free] = values
+        if fixed_level is not None:
+            theta[3] = np.log(fixed_level / (1 - fixed_level))
+        return theta
+
+    def negloglik(theta):
+        tau = fixed_tau if fixed_tau is not None else float(np.exp(np.clip(theta[4], -20.0, 2.0)))
+        return -_gauss_loglik(p, _free_accuracy(x, theta), n, tau)
+
+    starts = [unpack(start[free], start) for start in _free_starts(x, p)]
+    starts = sorted(starts, key=negloglik)[:n_polish] + [unpack(np.asarray(t)[free], np.asarray(t)) for t in extra_starts]
+    best_ll, best_theta = -np.inf, starts[0]
+    for start in starts:
+        result = optimize.minimize(
+            lambda values, start=start: negloglik(unpack(values, start)),
+            start[free],
+            method="Nelder-Mead",
+            options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 3000},
+        )
+        if -result.fun > best_ll:
+            best_ll, best_theta = -float(result.fun), unpack(result.x, start)
+    return best_ll, best_theta
+
+
+def fit_mixture_free(x, p, n, chance, min_sizes: int = FREE_MIN_SIZES) -> dict:
+    """The mixture model with a free small-model level and a run-to-run variance term.
+
+    accuracy(x) = t + (1 - t)(1 - d) · level, where `level` (the accuracy of models that do neither
+    task) is estimated instead of fixed at chance, and each observed accuracy has variance
+    acc(1 - acc)/n + tau², tau being a run-to-run spread shared by the curve's models. Fitted by
+    normal maximum likelihood. Two likelihood-ratio tests come with it:
+
+    * `p_tau`: is tau > 0 needed? (tau = 0 against free tau; the null lies on the boundary, so the
+      p-value is half the chi-square(1) tail);
+    * `p_level`: do small models start at chance? (level = chance against free level, chi-square(1)).
+
+    With tau free the model has no goodness-of-fit test: any misfit is absorbed into tau. So a
+    passing fit says nothing for the model; only the two tests above are informative.
+    """
+    x = np.asarray(x, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if x.shape != p.shape or x.ndim != 1:
+        raise ValueError("x and p must be vectors of the same length")
+    if len(x) < min_sizes:
+        raise ValueError(f"the free-level mixture has five parameters: it needs at least {min_sizes} sizes, got {len(x)}")
+    if not 0 < chance < 1:
+        raise ValueError("chance must lie in (0, 1)")
+    if np.any(np.diff(x) <= 0):
+        raise ValueError("x must increase")
+    n = float(n)
+    ll_no_tau, theta_no_tau = _fit_free(x, p, n, None, 0.0)
+    ll_chance, theta_chance = _fit_free(x, p, n, float(chance), None)
+    # The full model nests both restricted ones: start it from their optima as well.
+    ll_full, theta = _fit_free(x, p, n, None, None, extra_starts=(theta_no_tau, theta_chance))
+    lr_tau = max(0.0, 2 * (ll_full - ll_no_tau))
+    lr_level = max(0.0, 2 * (ll_full - ll_chance))
+    level = float(_sigmoid(theta[3]))
+    x_d = float(theta[0])
+    x_t, width = x_d + float(np.exp(np.clip(theta[1], -12.0, 6.0))), float(np.exp(np.clip(theta[2], -12.0, 6.0)))
+    fitted = mixture_accuracy(x, x_d, x_t, width, level)
+    return {
+        "level": level,
+        "tau": float(np.exp(np.clip(theta[4], -20.0, 2.0))),
+        "x_distractor": x_d,
+        "x_true": x_t,
+        "width": width,
+        "turning": float(turning_point(x_d, x_t, width, level)),
+        # Chi-bar-square: half the mass of the null distribution sits at zero.
+        "p_tau": float(0.5 * sps.chi2.sf(lr_tau, 1)) if lr_tau > 1e-6 else 1.0,
+        "p_level": float(sps.chi2.sf(lr_level, 1)),
+        "df": len(x) - 5,
+        "rmse": float(np.sqrt(np.mean((fitted - p) ** 2))),
+    }
+
+
+def mixture_free_fits(curve_list: list[Curve], shapes: pd.DataFrame, min_sizes: int = FREE_MIN_SIZES) -> pd.DataFrame:
+    """`fit_mixture_free` on every U-shaped curve with at least `min_sizes` sizes."""
+    names = task_names()
+    tasks = data.load_inverse_scaling_tasks().set_index("task")
+    labels = shapes.set_index(["task", "family"])["shape"]
+    records = []
+    for c in curve_list:
+        if labels.get((c.task, c.family)) != "U-shaped" or len(c.p) < min_sizes:
+            continue
+        records.append(
+            {
+                "task": c.task,
+                "task_name": names.get(c.task, c.task),
+                "family": c.family,
+                "cause": str(tasks.loc[c.task, "hypothesised_cause"]),
+                "n_sizes": len(c.p),
+                "chance": c.chance,
+                "first": float(c.p[0]),
+            }
+            | fit_mixture_free(c.x, c.p, c.n, c.chance, min_sizes)
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def _fmt_p(value: float) -> str:
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def mixture_free_table(fits: pd.DataFrame) -> pd.DataFrame:
+    """Display table of the free-level fits."""
+    return pd.DataFrame(
+        {
+            "Task": fits["task_name"],
+            "Series": fits["family"].map(lambda f: SERIES_SHORT.get(f, f)),
+            "Sizes": fits["n_sizes"],
+            "Chance": [fmt.num(v, 2) for v in fits["chance"]],
+            "Small-model level": [fmt.num(v, 2) for v in fits["level"]],
+            "Level = chance, p": [_fmt_p(v) for v in fits["p_level"]],
+            "Run-to-run spread τ": [fmt.num(v, 3) for v in fits["tau"]],
+            "τ = 0, p": [_fmt_p(v) for v in fits["p_tau"]],
+            "Turning FLOPs": [_fmt_flops(v) for v in fits["turning"]],
+        }
+    )
+
+
 def _fmt_flops(log10_value: float) -> str:
     if not np.isfinite(log10_value):
         return "open"
@@ -848,12 +1068,19 @@ def mixture_curve_points(fits: pd.DataFrame, curve_list: list[Curve], n_grid: in
 
 def extrapolation_triples(curve_list: list[Curve], shapes: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """Every run of three consecutive sizes on every accuracy curve: does the first step's sign
-    predict the second's? `both_real` marks triples whose two steps both clear their interval."""
+    predict the second's? `both_real` marks triples whose two steps both clear their interval.
+
+    `prefix_shape` is the rule applied to the curve up to the forecast's origin only (the sizes
+    before the step being forecast), so grouping by it uses nothing the forecast is scored on;
+    `shape` is the whole curve's label, which does (a U whose minimum is the second-largest
+    size flips sign at the last step by definition).
+    """
     labels = shapes.set_index(["task", "family"])["shape"]
     records = []
     for c in curve_list:
         shape = labels[(c.task, c.family)]
         for i in range(len(c.p) - 2):
+            prefix_shape = classify(c.p[: i + 2], c.n, level)
             g1, lo1, hi1 = diff_interval(c.p[i], c.n, c.p[i + 1], c.n, level)
             g2, lo2, hi2 = diff_interval(c.p[i + 1], c.n, c.p[i + 2], c.n, level)
             real1 = bool(lo1 > 0 or hi1 < 0)
@@ -863,6 +1090,7 @@ def extrapolation_triples(curve_list: list[Curve], shapes: pd.DataFrame, level: 
                     "task": c.task,
                     "family": c.family,
                     "shape": shape,
+                    "prefix_shape": prefix_shape,
                     "position": i,
                     "last": i == len(c.p) - 3,
                     "gain1": float(g1),
@@ -875,11 +1103,15 @@ def extrapolation_triples(curve_list: list[Curve], shapes: pd.DataFrame, level: 
     return pd.DataFrame.from_records(records)
 
 
-def extrapolation_summary(triples: pd.DataFrame) -> pd.DataFrame:
-    """Share of triples whose second step has the opposite sign to the first, by curve shape."""
+def extrapolation_summary(triples: pd.DataFrame, by: str = "prefix_shape") -> pd.DataFrame:
+    """Share of triples whose second step has the opposite sign to the first, by shape.
+
+    `by="prefix_shape"` (the default) groups by the shape of the curve up to the forecast's origin,
+    which a forecaster could know; `by="shape"` by the whole curve's shape, which is circular.
+    """
     usable = triples[~triples["zero"]]
-    groups = [("all curves", usable)] + [(s, usable[usable["shape"] == s]) for s in SHAPES]
-    groups.append((NON_MONOTONE_LABEL, usable[usable["shape"].isin(NON_MONOTONE)]))
+    groups = [("all curves", usable)] + [(s, usable[usable[by] == s]) for s in SHAPES]
+    groups.append((NON_MONOTONE_LABEL, usable[usable[by].isin(NON_MONOTONE)]))
     records = []
     for name, rows in groups:
         if rows.empty:
@@ -1148,6 +1380,13 @@ class ChapterResults:
     neqa_shapes: pd.DataFrame
     claims: pd.DataFrame = field(default_factory=pd.DataFrame)
     tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    readings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    extrapolation_whole: pd.DataFrame = field(default_factory=pd.DataFrame)
+    claim: ClaimFacts | None = None
+    forecast: ForecastFacts | None = None
+    free_fits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    free: MixtureFreeFacts | None = None
+    prose: ProseFacts | None = None
 
     # Convenience numbers for the prose --------------------------------------------------
     def n_shape(self, shape: str, variant: str = "stated") -> int:
@@ -1279,16 +1518,6 @@ class ChapterResults:
         palm = self.palm.set_index("task")
         return int(sum(palm.loc[t, "shape"] == "U-shaped" for t in ROUND1_TASKS.values()))
 
-    @property
-    def matches_published(self) -> str:
-        """'match' when our PaLM counts, with Prompt Injection counted as inverse, equal the paper's."""
-        same = (
-            self.palm_count_of("U-shaped") == PUBLISHED["final_u"]
-            and self.palm_count_of("inverse") + 1 == PUBLISHED["final_inverse"]
-            and self.palm_count_of("positive") == PUBLISHED["final_positive"]
-        )
-        return "match" if same else "do not match"
-
     def fit_names_by_cause(self, cause: str, status: str) -> str:
         rows = self.fits[self.fits["cause"] == cause]
         rows = rows[rows["status"] == "fits"] if status == "fits" else rows[rows["status"].str.contains(status, regex=False)]
@@ -1296,6 +1525,418 @@ class ChapterResults:
 
 
 MIN_EFFECT_STRICT = 0.05
+
+
+def _counts_text(row: pd.Series) -> str:
+    return f"{row['U-shaped']} U-shaped, {row['inverse']} inverse and {row['positive']} positive"
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """What the chapter says about Prompt Injection's reading, the 540B rises and the claim's history."""
+
+    loss_shape: str  # PaLM's Prompt Injection shape on -loss (descriptive)
+    stated: str  # counts over all tasks under each reading (see `palm_readings`)
+    strict: str
+    mixed: str
+    stated_matches: str  # "matches" / "does not match" Wei et al.'s counts
+    strict_matches: str
+    mixed_matches: str
+    u_below_small: str  # accuracy tasks PaLM calls U although 540B is really below 1B
+    n_u_below_small: int
+    loss_above_small: str  # "above" when PaLM's 540B loss is above its 1B loss
+    n_rises: int  # accuracy tasks with a real 62B -> 540B rise
+    n_acc: int
+    rises_are_improving: str  # "exactly" when they are the tasks the rule calls U-shaped or positive
+    loss_falls: str  # "falls" / "does not fall" from 62B to 540B
+    n_rises_by_direction: int  # the real rises plus Prompt Injection if its loss falls
+    n_tasks: int
+    mckenzie_is_wei: str  # "equals" when McKenzie's count is Wei et al.'s U-shaped plus positive
+    round1_ours: str  # Round-1 tasks (successors standing in) U-shaped in our numbers
+    n_round1_ours: int
+    round1_v2: str
+    round1_extra: str  # in ours, not in the revision's list
+    n_round1_extra: int
+    n_caveat_tasks: int
+
+
+def claim_facts(res: "ChapterResults") -> ClaimFacts:
+    names = task_names()
+    palm = res.palm.set_index("task")
+    readings = res.readings.set_index("reading")
+    matches = {name: "matches" if readings.loc[name, "matches Wei et al."] == "yes" else "does not match" for name in READINGS}
+    u_below = palm[(palm["shape"] == "U-shaped") & (palm["vs_small_high"] < 0)]
+    rises = set(palm.index[palm["rise_low"] > 0])
+    improving = set(palm.index[palm["shape"].isin(["U-shaped", "positive"])])
+    loss = [c for c in res.loss_curves if c.family == "PaLM"][0]
+    falls = bool(loss.p[-1] < loss.p[-2])
+    ours = [t for t in ROUND1_TASKS.values() if palm.loc[t, "shape"] == "U-shaped"]
+    v2 = [ROUND1_TASKS[t] for t in V2_U_TASKS]
+    extra = [t for t in ours if t not in v2]
+    return ClaimFacts(
+        loss_shape=classify(-loss.p, None),
+        stated=_counts_text(readings.loc[READINGS[0]]),
+        strict=_counts_text(readings.loc[READINGS[1]]),
+        mixed=_counts_text(readings.loc[READINGS[2]]),
+        stated_matches=matches[READINGS[0]],
+        strict_matches=matches[READINGS[1]],
+        mixed_matches=matches[READINGS[2]],
+        u_below_small=join_names(names[t] for t in u_below.index),
+        n_u_below_small=len(u_below),
+        loss_above_small="above" if loss.p[-1] > loss.p[0] else "not above",
+        n_rises=len(rises),
+        n_acc=len(palm),
+        rises_are_improving="exactly" if rises == improving else "not exactly",
+        loss_falls="falls" if falls else "does not fall",
+        n_rises_by_direction=len(rises) + int(falls),
+        n_tasks=len(palm) + 1,
+        mckenzie_is_wei="equals" if PUBLISHED["final_u"] + PUBLISHED["final_positive"] == PUBLISHED["mckenzie_improve"] else "does not equal",
+        round1_ours=join_names(names[t] for t in ours),
+        n_round1_ours=len(ours),
+        round1_v2=join_names(t.replace("-", " ").title() for t in V2_U_TASKS),
+        round1_extra=join_names(names[t] for t in extra),
+        n_round1_extra=len(extra),
+        n_caveat_tasks=len(MCKENZIE_CAVEAT_TASKS),
+    )
+
+
+@dataclass(frozen=True)
+class MixtureFreeFacts:
+    """The refit with a free small-model level and run-to-run variance, and the unfairness it removes."""
+
+    n_strong_prior: int  # U-shaped strong-prior curves in the chance-fixed fit
+    n_strong_prior_above: int  # ... whose smallest model is really above chance (Wilson interval)
+    n_strong_prior_misfit: int
+    min_sizes: int
+    n_fitted: int
+    n_fitted_strong_prior: int
+    n_level_off: int  # level = chance rejected at FIT_ALPHA
+    level_off: str
+    n_tau_needed: int  # tau = 0 rejected at FIT_ALPHA
+    tau_needed: str
+    tau_max: str
+    n_neither: int
+    neither: str
+
+
+def _curve_names(rows: pd.DataFrame) -> str:
+    return join_names(f"{t} ({SERIES_SHORT.get(f, f)})" for t, f in zip(rows["task_name"], rows["family"]))
+
+
+def mixture_free_facts(res: "ChapterResults") -> MixtureFreeFacts:
+    by_key = {(c.task, c.family): c for c in res.acc_curves}
+    strong = res.fits[res.fits["cause"] == "Strong Prior"]
+    above = 0
+    for t, f in zip(strong["task"], strong["family"]):
+        c = by_key[(t, f)]
+        low, _ = wilson_interval(c.p[0], c.n)
+        above += int(low > c.chance)
+    free = res.free_fits
+    level_off = free[free["p_level"] < FIT_ALPHA]
+    tau_needed = free[free["p_tau"] < FIT_ALPHA]
+    neither = free[(free["p_level"] >= FIT_ALPHA) & (free["p_tau"] >= FIT_ALPHA)]
+    return MixtureFreeFacts(
+        n_strong_prior=len(strong),
+        n_strong_prior_above=above,
+        n_strong_prior_misfit=int(strong["status"].str.contains("misfit").sum()),
+        min_sizes=FREE_MIN_SIZES,
+        n_fitted=len(free),
+        n_fitted_strong_prior=int((free["cause"] == "Strong Prior").sum()),
+        n_level_off=len(level_off),
+        level_off=_curve_names(level_off),
+        n_tau_needed=len(tau_needed),
+        tau_needed=_curve_names(tau_needed),
+        tau_max=fmt.num(float(free["tau"].max()), 2),
+        n_neither=len(neither),
+        neither=_curve_names(neither),
+    )
+
+
+@dataclass(frozen=True)
+class ForecastFacts:
+    """Two-step extrapolation with shapes known before the forecast (classified on the prefix)."""
+
+    n_u: int  # whole-curve U-shapes
+    n_u_min_second_largest: int  # ... whose minimum is the second-largest size: a last-step flip by definition
+    last_u_prefix_wrong: int  # last step wrong among curves whose prefix is U-shaped
+    last_u_prefix: int
+    last_u_whole_wrong: int  # the circular figure, for comparison
+    last_u_whole: int
+
+
+def forecast_facts(res: "ChapterResults") -> ForecastFacts:
+    by_key = {(c.task, c.family): c for c in res.acc_curves}
+    u = res.shapes[res.shapes["shape"] == "U-shaped"]
+    second = sum(int(np.argmin(by_key[(t, f)].p)) == len(by_key[(t, f)].p) - 2 for t, f in zip(u["task"], u["family"]))
+    prefix = res.extrapolation.set_index("Curves").loc["U-shaped"]
+    whole = res.extrapolation_whole.set_index("Curves").loc["U-shaped"]
+    return ForecastFacts(
+        n_u=len(u),
+        n_u_min_second_largest=int(second),
+        last_u_prefix_wrong=int(prefix["Last step: sign wrong"]),
+        last_u_prefix=int(prefix["Last step: triples"]),
+        last_u_whole_wrong=int(whole["Last step: sign wrong"]),
+        last_u_whole=int(whole["Last step: triples"]),
+    )
+
+
+@dataclass(frozen=True)
+class ProseFacts:
+    """Every other number and name the chapter's prose prints, as text (attribute access only inline)."""
+
+    last_wrong: str
+    last_runs: str
+    wrong_both_real: str
+    wrong: str
+    runs: str
+    runs_both_real: str
+    inverse_prefix_wrong: str
+    inverse_prefix_runs: str
+    non_monotone_prefix_wrong: str
+    non_monotone_prefix_runs: str
+    u_prefix_wrong_both_real: str
+    u_prefix_wrong: str
+    u_prefix_runs: str
+    u_prefix_runs_both_real: str
+    u_count_range: str
+    inverse_count_range: str
+    gain_r_early_ci: str
+    gain_r_late_ci: str
+    gain_r_all_ci: str
+    neqa_vs_small_ci: str
+    hn_rise_ci: str
+    palm_gain_tasks: str
+    open_margin: str
+    n_fits_ok: str
+    n_loss_series: str
+    n_palm_tasks: str
+    n_caveat_tasks: str
+    n_loss_u: str
+    n_loss_inverse: str
+    n_loss_inverted_u: str
+    n_acc_tasks_word: str
+    n_series: str
+    n_palm_rises: str
+    n_palm_falls: str
+    n_caveat_below_small: str
+    n_palm_u: str
+    n_palm_inverse: str
+    n_palm_positive: str
+    strict_points: str
+    gain_r_early: str
+    gain_r_late: str
+    fit_alpha: str
+    false_u: str
+    false_any: str
+    false_any_unadjusted: str
+    gain_r_all: str
+    neqa_gpt3_ada_zero: str
+    neqa_gpt3_davinci_cot: str
+    neqa_gpt3_davinci_zero: str
+    pi_loss_1b: str
+    pi_loss_62b: str
+    pi_loss_540b: str
+    mt_1b: str
+    mt_8b: str
+    neqa_vs_small: str
+    hn_1b: str
+    hn_540b: str
+    hn_62b: str
+    hn_8b: str
+    hn_rise: str
+    hn_rise_z: str
+    wrong_share: str
+    agreement_threshold: str
+    mt_items: str
+    neqa_items: str
+    hn_items: str
+    neqa_round1_items: str
+    n_fits_open: str
+    n_curves: str
+    n_tasks: str
+    level: str
+    pub_final_inverse: str
+    pub_final_positive: str
+    pub_final_u: str
+    pub_mckenzie_improve: str
+    pub_mckenzie_tasks: str
+    pub_v1_tasks: str
+    pub_v1_u: str
+    pub_v2_u: str
+    pub_v3_not_u: str
+    pub_v3_tasks: str
+    n_borderline: str
+    hn_palm_turning: str
+    hn_palm_turning_high: str
+    hn_palm_turning_low: str
+    fits_ok_names: str
+    distractor_misfit_names: str
+    n_distractor_ok: str
+    n_distractor: str
+    n_fits_failed: str
+    n_u: str
+    n_u_strict: str
+    n_flat: str
+    n_inverse: str
+    n_inverted_u: str
+    n_positive: str
+    n_zigzag: str
+    n_u_feedme: str
+    n_u_palm: str
+    neqa_cohere_cot: str
+    neqa_cohere_zero: str
+    neqa_gpt3_cot: str
+    neqa_gpt3_hint: str
+    neqa_gpt3_plain: str
+    neqa_gpt3_zero: str
+    neqa_jurassic_cot: str
+    neqa_jurassic_zero: str
+    neqa_text_cot: str
+    neqa_text_zero: str
+    palm_rise_names: str
+    palm_fall_names: str
+    palm_u_below_chance_names: str
+    caveat_below_small_names: str
+    palm_u_names: str
+    palm_inverse_names: str
+    palm_positive_names: str
+    turning_low: str
+    turning_high: str
+
+
+def prose_facts(res: ChapterResults) -> ProseFacts:
+    """`ProseFacts` from the chapter's results (the helpers of `ChapterResults` do the selecting)."""
+    pub = PUBLISHED
+    level = fmt.pct(LEVEL)
+    hn = "hindsight-neglect"
+    ext_all = res.extrapolation_row("all curves")
+    ext_u = res.extrapolation_row("U-shaped")
+    ext_inv = res.extrapolation_row("inverse")
+    ext_nm = res.extrapolation_row(NON_MONOTONE_LABEL)
+    g_early, g_late = res.gain(0), res.gain(1)
+    caveat_tasks = list(MCKENZIE_CAVEAT_TASKS)
+    gpt3, text, cohere, jurassic = "GPT-3", "GPT-3 text series (instruction-tuned)", "Cohere", "Jurassic-1 (AI21)"
+    zero, hint, cot, plain = NEQA_PROMPTS + (NEQA_CONTROL,)
+    return ProseFacts(
+        last_wrong=str(ext_all["Last step: sign wrong"]),
+        last_runs=str(ext_all["Last step: triples"]),
+        wrong_both_real=str(ext_all["Sign wrong (both real)"]),
+        wrong=str(ext_all["Sign wrong"]),
+        runs=str(ext_all["Triples"]),
+        runs_both_real=str(ext_all["Triples, both steps real"]),
+        inverse_prefix_wrong=str(ext_inv["Sign wrong"]),
+        inverse_prefix_runs=str(ext_inv["Triples"]),
+        non_monotone_prefix_wrong=str(ext_nm["Sign wrong"]),
+        non_monotone_prefix_runs=str(ext_nm["Triples"]),
+        u_prefix_wrong_both_real=str(ext_u["Sign wrong (both real)"]),
+        u_prefix_wrong=str(ext_u["Sign wrong"]),
+        u_prefix_runs=str(ext_u["Triples"]),
+        u_prefix_runs_both_real=str(ext_u["Triples, both steps real"]),
+        u_count_range=fmt.ci(*res.count_interval("U-shaped"), digits=0),
+        inverse_count_range=fmt.ci(*res.count_interval("inverse"), digits=0),
+        gain_r_early_ci=fmt.ci(g_early["ci_low"], g_early["ci_high"]),
+        gain_r_late_ci=fmt.ci(g_late["ci_low"], g_late["ci_high"]),
+        gain_r_all_ci=fmt.ci(res.gain_fit["ci_low"], res.gain_fit["ci_high"]),
+        neqa_vs_small_ci=fmt.ci(res.palm_value("neqa", "vs_small_low"), res.palm_value("neqa", "vs_small_high"), 3),
+        hn_rise_ci=fmt.ci(res.palm_value(hn, "rise_low"), res.palm_value(hn, "rise_high"), 3),
+        palm_gain_tasks=fmt.count(g_early["n"]),
+        open_margin=fmt.count(int(OPEN_MARGIN)),
+        n_fits_ok=fmt.count(len(res.fits_with("fits"))),
+        n_loss_series=fmt.count(len(res.loss_shapes)),
+        n_palm_tasks=fmt.count(len(res.palm)),
+        n_caveat_tasks=fmt.count(res.claim.n_caveat_tasks),
+        n_loss_u=fmt.count(res.loss_shape_count("U-shaped")),
+        n_loss_inverse=fmt.count(res.loss_shape_count("inverse")),
+        n_loss_inverted_u=fmt.count(res.loss_shape_count("inverted-U")),
+        n_acc_tasks_word=fmt.count(res.n_acc_tasks).capitalize(),
+        n_series=fmt.count(res.n_series),
+        n_palm_rises=fmt.count(res.palm_count("rise", "above")),
+        n_palm_falls=fmt.count(res.palm_count("rise", "below")),
+        n_caveat_below_small=fmt.count(res.palm_count("vs_small", "below", caveat_tasks)),
+        n_palm_u=fmt.count(res.palm_count_of("U-shaped")),
+        n_palm_inverse=fmt.count(res.palm_count_of("inverse")),
+        n_palm_positive=fmt.count(res.palm_count_of("positive")),
+        strict_points=fmt.num(100 * MIN_EFFECT_STRICT, 0),
+        gain_r_early=fmt.num(g_early["r"]),
+        gain_r_late=fmt.num(g_late["r"]),
+        fit_alpha=fmt.num(FIT_ALPHA),
+        false_u=fmt.num(res.false_alarm_total("U-shaped"), 2),
+        false_any=fmt.num(res.false_alarm_total(), 1),
+        false_any_unadjusted=fmt.num(res.false_alarm_total(adjusted=False), 1),
+        gain_r_all=fmt.num(res.gain_fit["r"]),
+        neqa_gpt3_ada_zero=fmt.num(res.neqa_score(gpt3, "ada", zero)),
+        neqa_gpt3_davinci_cot=fmt.num(res.neqa_score(gpt3, "davinci", cot)),
+        neqa_gpt3_davinci_zero=fmt.num(res.neqa_score(gpt3, "davinci", zero)),
+        pi_loss_1b=fmt.num(res.palm_loss_value(0)),
+        pi_loss_62b=fmt.num(res.palm_loss_value(2)),
+        pi_loss_540b=fmt.num(res.palm_loss_value(3)),
+        mt_1b=fmt.num(res.palm_value("modus-tollens", "p_1b"), 3),
+        mt_8b=fmt.num(res.palm_value("modus-tollens", "p_8b"), 3),
+        neqa_vs_small=fmt.num(res.palm_value("neqa", "vs_small"), 3, signed=True),
+        hn_1b=fmt.num(res.palm_value(hn, "p_1b"), 3),
+        hn_540b=fmt.num(res.palm_value(hn, "p_540b"), 3),
+        hn_62b=fmt.num(res.palm_value(hn, "p_62b"), 3),
+        hn_8b=fmt.num(res.palm_value(hn, "p_8b"), 3),
+        hn_rise=fmt.num(res.palm_value(hn, "rise"), 3, signed=True),
+        hn_rise_z=fmt.num(res.palm_value(hn, "rise_z"), 1),
+        wrong_share=fmt.pct(ext_all["Share wrong"]),
+        agreement_threshold=fmt.pct(AGREEMENT_THRESHOLD),
+        mt_items=str(int(res.palm_value("modus-tollens", "n_items"))),
+        neqa_items=str(int(res.palm_value("neqa", "n_items"))),
+        hn_items=str(int(res.palm_value(hn, "n_items"))),
+        neqa_round1_items=str(NEQA_ITEMS),
+        n_fits_open=str(len(res.fits_with("interval open"))),
+        n_curves=str(len(res.shapes)),
+        n_tasks=str(len(res.tasks)),
+        level=str(level),
+        pub_final_inverse=str(pub["final_inverse"]),
+        pub_final_positive=str(pub["final_positive"]),
+        pub_final_u=str(pub["final_u"]),
+        pub_mckenzie_improve=str(pub["mckenzie_improve"]),
+        pub_mckenzie_tasks=str(pub["mckenzie_tasks"]),
+        pub_v1_tasks=str(pub["v1_tasks"]),
+        pub_v1_u=str(pub["v1_u"]),
+        pub_v2_u=str(pub["v2_u"]),
+        pub_v3_not_u=str(pub["v3_not_u"]),
+        pub_v3_tasks=str(pub["v3_tasks"]),
+        n_borderline=str(res.agreement_below()),
+        hn_palm_turning=str(res.fit_flops(hn, "PaLM")),
+        hn_palm_turning_high=str(res.fit_flops(hn, "PaLM", "turning_high")),
+        hn_palm_turning_low=str(res.fit_flops(hn, "PaLM", "turning_low")),
+        fits_ok_names=str(res.fit_names("fits")),
+        distractor_misfit_names=str(res.fit_names_by_cause("Distractor Task", "misfit")),
+        n_distractor_ok=str(res.fits_by_cause("Distractor Task")[0]),
+        n_distractor=str(res.fits_by_cause("Distractor Task")[1]),
+        n_fits_failed=str(res.n_fits - len(res.fits_with("fits"))),
+        n_u=str(res.n_shape("U-shaped")),
+        n_u_strict=str(res.n_shape("U-shaped", "strict")),
+        n_flat=str(res.n_shape("flat")),
+        n_inverse=str(res.n_shape("inverse")),
+        n_inverted_u=str(res.n_shape("inverted-U")),
+        n_positive=str(res.n_shape("positive")),
+        n_zigzag=str(res.n_shape("zigzag")),
+        n_u_feedme=str(res.n_shape_family("U-shaped", "GPT-3 FeedME")),
+        n_u_palm=str(res.n_shape_family("U-shaped", "PaLM")),
+        neqa_cohere_cot=str(res.neqa_shape(cohere, cot)),
+        neqa_cohere_zero=str(res.neqa_shape(cohere, zero)),
+        neqa_gpt3_cot=str(res.neqa_shape(gpt3, cot)),
+        neqa_gpt3_hint=str(res.neqa_shape(gpt3, hint)),
+        neqa_gpt3_plain=str(res.neqa_shape(gpt3, plain)),
+        neqa_gpt3_zero=str(res.neqa_shape(gpt3, zero)),
+        neqa_jurassic_cot=str(res.neqa_shape(jurassic, cot)),
+        neqa_jurassic_zero=str(res.neqa_shape(jurassic, zero)),
+        neqa_text_cot=str(res.neqa_shape(text, cot)),
+        neqa_text_zero=str(res.neqa_shape(text, zero)),
+        palm_rise_names=str(res.palm_names("rise", "above")),
+        palm_fall_names=str(res.palm_names("rise", "below")),
+        palm_u_below_chance_names=str(res.palm_names("vs_chance", "below", res.palm_u_tasks)),
+        caveat_below_small_names=str(res.palm_names("vs_small", "below", caveat_tasks)),
+        palm_u_names=str(res.palm_tasks("U-shaped")),
+        palm_inverse_names=str(res.palm_tasks("inverse")),
+        palm_positive_names=str(res.palm_tasks("positive")),
+        turning_low=str(res.turning_range()[0]),
+        turning_high=str(res.turning_range()[1]),
+    )
 
 
 def chapter_results(n_boot: int = 1000) -> ChapterResults:
@@ -1357,4 +1998,11 @@ def chapter_results(n_boot: int = 1000) -> ChapterResults:
     )
     res.neqa_shapes = neqa_shapes(res.neqa)
     res.claims = claim_history(res)
+    res.readings = palm_readings(palm, [c for c in loss if c.family == "PaLM"][0])
+    res.extrapolation_whole = extrapolation_summary(triples, by="shape")
+    res.claim = claim_facts(res)
+    res.forecast = forecast_facts(res)
+    res.free_fits = mixture_free_fits(acc, shapes)
+    res.free = mixture_free_facts(res)
+    res.prose = prose_facts(res)
     return res
