@@ -127,6 +127,34 @@
     container.appendChild(details);
   }
 
+  var NARROW = 700;  // px of column below which charts are laid out for a phone
+
+  // One column of panels, legends below, and views no wider than the column: what a chart
+  // needs on a narrow screen. Only view-level widths change (a bar's own width does not).
+  function narrow(spec, available) {
+    var viewWidth = Math.max(160, available - 110);
+    (function walk(node, isView) {
+      if (!node || typeof node !== "object") { return; }
+      if (Array.isArray(node)) { node.forEach(function (n) { walk(n, true); }); return; }
+      if (node.hconcat) { node.vconcat = node.hconcat; delete node.hconcat; }
+      if (node.columns && node.columns > 1) { node.columns = 1; }
+      if (node.facet && node.facet.column && !node.facet.row) { node.facet.row = node.facet.column; delete node.facet.column; }
+      if (node.encoding && node.encoding.column && !node.encoding.row) {
+        node.encoding.row = node.encoding.column; delete node.encoding.column;
+      }
+      if (isView && typeof node.width === "number" && node.width > viewWidth) {
+        if (typeof node.height === "number") { node.height = Math.round(node.height * Math.max(0.6, viewWidth / node.width)); }
+        node.width = viewWidth;
+      }
+      ["spec", "layer", "concat", "vconcat", "hconcat"].forEach(function (key) {
+        if (node[key]) { walk(node[key], true); }
+      });
+    })(spec, true);
+    spec.config = spec.config || {};
+    spec.config.legend = Object.assign({}, spec.config.legend || {}, { orient: "bottom", direction: "vertical" });
+    return spec;
+  }
+
   function draw(container) {
     if (container.getAttribute("data-state")) { return Promise.resolve(); }
     container.setAttribute("data-state", "drawing");
@@ -134,6 +162,7 @@
     var spec = JSON.parse(data.textContent);
     var alt = container.getAttribute("data-alt");
     if (alt) { spec.description = alt; }
+    if (container.clientWidth && container.clientWidth < NARROW) { spec = narrow(spec, container.clientWidth); }
     var target = document.createElement("div");
     target.className = "sr-vega-view";
     container.appendChild(target);

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import PALETTE
+from . import PALETTE, params_axis
 
 
 def calculator(curves: pd.DataFrame, optima: pd.DataFrame, text: pd.DataFrame, start: float = 23.5) -> alt.VConcatChart:
@@ -25,7 +25,7 @@ def calculator(curves: pd.DataFrame, optima: pd.DataFrame, text: pd.DataFrame, s
     fits = list(dict.fromkeys(optima["fit"]))
     color = alt.Color("fit:N", scale=alt.Scale(domain=fits, range=PALETTE[: len(fits)]), legend=None)
     si_axis = "replace(datum.label, 'G', 'B')"
-    x = alt.X("N:Q", scale=alt.Scale(type="log"), title="parameters N", axis=alt.Axis(format="~s", labelExpr=si_axis))
+    x = alt.X("N:Q", scale=alt.Scale(type="log"), title="parameters N", axis=params_axis())
     y = alt.Y("D:Q", scale=alt.Scale(type="log"), title="training tokens D for the same loss", axis=alt.Axis(format="~s", labelExpr=si_axis))
     line = (
         alt.Chart(curves)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import PALETTE
+from . import PALETTE, params_axis
 
 KIND_ORDER = ["switch-like", "improves, no sharp jump", "no clear improvement"]
 
@@ -14,7 +14,7 @@ def switch_curves(curves: pd.DataFrame, columns: int = 3) -> alt.FacetChart:
     """Score against size for each task, binomial 95% bars, the jump's two sizes highlighted, chance dashed."""
     curves = curves.assign(point=curves["in_jump"].map({True: "the jump's two sizes", False: "other sizes"}))
     base = alt.Chart().encode(
-        x=alt.X("n_params:Q", scale=alt.Scale(type="log"), title="parameters", axis=alt.Axis(format="~s", tickCount=4)),
+        x=alt.X("n_params:Q", scale=alt.Scale(type="log"), title="parameters", axis=params_axis(tickCount=4)),
     )
     line = base.mark_line(color=PALETTE[0], strokeWidth=1.5).encode(y=alt.Y("score:Q", title="score"))
     bars = base.mark_rule(color=PALETTE[0], opacity=0.5).encode(y="low:Q", y2="high:Q")

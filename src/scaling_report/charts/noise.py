@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from ..reanalysis import short_ladder
-from . import PALETTE
+from . import PALETTE, params_axis
 
 
 def closed_form_chart(curve: pd.DataFrame, band: pd.DataFrame) -> alt.LayerChart:
@@ -112,7 +112,7 @@ def small_sizes_chart(triples: pd.DataFrame) -> alt.LayerChart:
     order = list(dict.fromkeys(frame["Ladder"]))
     color = alt.Color("Ladder:N", sort=order, scale=alt.Scale(domain=order, range=PALETTE[: len(order)]), legend=alt.Legend(title=None, orient="top", columns=2, labelLimit=320))
     x = alt.X("middle size:Q", scale=alt.Scale(type="log"), title="middle size of the triple (parameters)",
-              axis=alt.Axis(labelExpr="replace(format(datum.value, '~s'), 'G', 'B')"))
+              axis=params_axis())
     base = alt.Chart(frame).encode(x=x, color=color)
     area = base.mark_area(opacity=0.08).encode(y="ci_low:Q", y2="ci_high:Q")
     line = base.mark_line(point=True).encode(y=alt.Y("r:Q", title="r of successive gains", scale=alt.Scale(domain=[-1, 0.6])),

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import sigmoid as S
 from ..ladders import TASK_ID
-from . import PALETTE
+from . import PALETTE, params_axis
 
 STATUS_COLORS = {
     "rising, midpoint inside": PALETTE[0],
@@ -69,7 +69,7 @@ def example_fits(fits: pd.DataFrame, ladder, family: str = "BIG-G T=0") -> alt.F
     data = pd.concat(parts, ignore_index=True)
     data["n"] = data["n"].map(lambda v: float(f"{v:.4g}"))
     data["y"] = data["y"].round(3)
-    x = alt.X("n:Q", scale=alt.Scale(type="log"), title="Parameters", axis=alt.Axis(format="~s", values=[1e6, 1e8, 1e10]))
+    x = alt.X("n:Q", scale=alt.Scale(type="log"), title="Parameters", axis=params_axis(values=[1e6, 1e8, 1e10]))
     y = alt.Y("y:Q", title="Score")
     dots = alt.Chart().mark_point(filled=True, size=30, color=PALETTE[6]).encode(
         x=x, y=y, tooltip=[alt.Tooltip("n:Q", format=".3s", title="Size"), alt.Tooltip("y:Q", format=".3f", title="Score")]
@@ -101,7 +101,7 @@ def fitted_parameters(fits: pd.DataFrame, ladders) -> alt.FacetChart:
     order = list(spans["ladder"])
     # One data set for the facet: points and the ladders' size spans, told apart by `layer`.
     combined = pd.concat([d.assign(layer="pt"), spans.assign(layer="band")], ignore_index=True)
-    x = alt.X("mid:Q", scale=alt.Scale(type="log"), title="Fitted midpoint exp(x₀), parameters", axis=alt.Axis(format="~s"))
+    x = alt.X("mid:Q", scale=alt.Scale(type="log"), title="Fitted midpoint exp(x₀), parameters", axis=params_axis())
     band = alt.Chart().mark_rect(color="#e9e9e9").encode(x=alt.X("lo:Q", scale=alt.Scale(type="log")), x2="hi:Q").transform_filter(alt.datum.layer == "band")
     dots = alt.Chart().mark_point(filled=True, size=28, opacity=0.75).encode(
         x=x,

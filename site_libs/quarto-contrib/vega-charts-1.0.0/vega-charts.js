@@ -1,0 +1,187 @@
+/* Draw every `.sr-vega` chart on the page from the JSON spec it carries, and give each chart a
+   collapsible, sortable data table: what a tooltip shows is also reachable by keyboard and touch. */
+(function () {
+  "use strict";
+  var OPTIONS = { actions: false, renderer: "svg" };
+  var MAX_ROWS = 2000;
+
+  function tooltipFields(spec) {
+    // fields named in tooltip encodings, in order, anywhere in the spec
+    var fields = [];
+    (function walk(node) {
+      if (!node || typeof node !== "object") { return; }
+      if (Array.isArray(node)) { node.forEach(walk); return; }
+      Object.keys(node).forEach(function (key) {
+        var value = node[key];
+        if (key === "tooltip") {
+          [].concat(value).forEach(function (t) {
+            if (t && t.field && fields.indexOf(t.field) < 0) { fields.push(t.field); }
+          });
+        } else {
+          walk(value);
+        }
+      });
+    })(spec);
+    return fields;
+  }
+
+  function rowsOf(spec) {
+    var datasets = spec.datasets || {};
+    var names = Object.keys(datasets);
+    if (names.length === 0 && spec.data && spec.data.values) { return spec.data.values; }
+    var largest = [];
+    names.forEach(function (name) {
+      if (datasets[name].length > largest.length) { largest = datasets[name]; }
+    });
+    return largest;
+  }
+
+  function text(value) {
+    if (value === null || value === undefined) { return ""; }
+    if (typeof value === "number") {
+      return Math.abs(value) >= 1e5 ? value.toExponential(2) : String(Math.round(value * 1e4) / 1e4);
+    }
+    return String(value);
+  }
+
+  function buildTable(spec, holder) {
+    var rows = rowsOf(spec);
+    var fields = tooltipFields(spec);
+    if (fields.length === 0 && rows.length) { fields = Object.keys(rows[0]); }
+    fields = fields.filter(function (f) { return rows.length && rows[0].hasOwnProperty(f); });
+    var table = document.createElement("table");
+    table.className = "table table-sm sr-vega-data";
+    var head = table.createTHead().insertRow();
+    var body = table.createTBody();
+    var shown = rows.slice(0, MAX_ROWS);
+    var order = { field: null, ascending: true };
+
+    function fill() {
+      body.innerHTML = "";
+      shown.forEach(function (row) {
+        var tr = body.insertRow();
+        fields.forEach(function (f) { tr.insertCell().textContent = text(row[f]); });
+      });
+    }
+
+    fields.forEach(function (field) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sr-vega-sort";
+      button.textContent = field;
+      button.setAttribute("aria-label", "Sort by " + field);
+      button.addEventListener("click", function () {
+        order.ascending = order.field === field ? !order.ascending : true;
+        order.field = field;
+        shown.sort(function (a, b) {
+          var x = a[field], y = b[field];
+          var c = (typeof x === "number" && typeof y === "number") ? x - y : String(x).localeCompare(String(y));
+          return order.ascending ? c : -c;
+        });
+        Array.prototype.forEach.call(head.cells, function (cell) { cell.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", order.ascending ? "ascending" : "descending");
+        fill();
+      });
+      th.appendChild(button);
+      head.appendChild(th);
+    });
+    fill();
+    var search = document.createElement("input");
+    search.type = "search";
+    search.className = "form-control form-control-sm sr-vega-search";
+    search.placeholder = "Filter rows";
+    search.setAttribute("aria-label", "Filter the rows of this table");
+    search.addEventListener("input", function () {
+      var needle = search.value.toLowerCase();
+      Array.prototype.forEach.call(body.rows, function (tr) {
+        tr.hidden = needle !== "" && tr.textContent.toLowerCase().indexOf(needle) < 0;
+      });
+    });
+    holder.appendChild(search);
+    var scroller = document.createElement("div");
+    scroller.className = "sr-vega-data-scroll";
+    scroller.appendChild(table);
+    holder.appendChild(scroller);
+    if (rows.length > MAX_ROWS) {
+      var note = document.createElement("p");
+      note.textContent = "First " + MAX_ROWS + " of " + rows.length + " rows.";
+      holder.appendChild(note);
+    }
+  }
+
+  function addDataTable(container, spec) {
+    if (rowsOf(spec).length === 0) { return; }
+    var details = document.createElement("details");
+    details.className = "sr-vega-details";
+    var summary = document.createElement("summary");
+    summary.textContent = "Data behind this chart (" + rowsOf(spec).length + " rows)";
+    details.appendChild(summary);
+    var holder = document.createElement("div");
+    details.appendChild(holder);
+    // built on first opening: some charts carry thousands of rows
+    details.addEventListener("toggle", function () {
+      if (details.open && !holder.firstChild) { buildTable(spec, holder); }
+    });
+    container.appendChild(details);
+  }
+
+  var NARROW = 700;  // px of column below which charts are laid out for a phone
+
+  // One column of panels, legends below, and views no wider than the column: what a chart
+  // needs on a narrow screen. Only view-level widths change (a bar's own width does not).
+  function narrow(spec, available) {
+    var viewWidth = Math.max(160, available - 110);
+    (function walk(node, isView) {
+      if (!node || typeof node !== "object") { return; }
+      if (Array.isArray(node)) { node.forEach(function (n) { walk(n, true); }); return; }
+      if (node.hconcat) { node.vconcat = node.hconcat; delete node.hconcat; }
+      if (node.columns && node.columns > 1) { node.columns = 1; }
+      if (node.facet && node.facet.column && !node.facet.row) { node.facet.row = node.facet.column; delete node.facet.column; }
+      if (node.encoding && node.encoding.column && !node.encoding.row) {
+        node.encoding.row = node.encoding.column; delete node.encoding.column;
+      }
+      if (isView && typeof node.width === "number" && node.width > viewWidth) {
+        if (typeof node.height === "number") { node.height = Math.round(node.height * Math.max(0.6, viewWidth / node.width)); }
+        node.width = viewWidth;
+      }
+      ["spec", "layer", "concat", "vconcat", "hconcat"].forEach(function (key) {
+        if (node[key]) { walk(node[key], true); }
+      });
+    })(spec, true);
+    spec.config = spec.config || {};
+    spec.config.legend = Object.assign({}, spec.config.legend || {}, { orient: "bottom", direction: "vertical" });
+    return spec;
+  }
+
+  function draw(container) {
+    if (container.getAttribute("data-state")) { return Promise.resolve(); }
+    container.setAttribute("data-state", "drawing");
+    var data = container.querySelector("script.sr-vega-spec");
+    var spec = JSON.parse(data.textContent);
+    var alt = container.getAttribute("data-alt");
+    if (alt) { spec.description = alt; }
+    if (container.clientWidth && container.clientWidth < NARROW) { spec = narrow(spec, container.clientWidth); }
+    var target = document.createElement("div");
+    target.className = "sr-vega-view";
+    container.appendChild(target);
+    addDataTable(container, JSON.parse(data.textContent));
+    return window.vegaEmbed(target, spec, OPTIONS).then(function () {
+      container.setAttribute("data-state", "rendered");
+    }).catch(function (error) {
+      container.setAttribute("data-state", "failed");
+      console.error("vega-charts: " + container.id + ": " + error);
+    });
+  }
+
+  function drawAll() {
+    Array.prototype.forEach.call(document.querySelectorAll("div.sr-vega"), draw);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
+  }
+})();
