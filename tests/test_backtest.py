@@ -140,7 +140,7 @@ class TestSummaries:
         scores = np.clip(0.3 + 0.05 * g.standard_normal((12, 6)).cumsum(axis=1), 0, 1)
         s = make_series(scores)
         fc = backtest.forecast(s, FAST)
-        rows, boot = backtest.summarize(fc, ("all",), n_boot=200, seed_offset=5)
+        rows, boot, _ = backtest.summarize(fc, ("all",), n_boot=200, seed_offset=5)
         row = next(r for r in rows if r["method"] == "last_value")
         # Direct: every (task, origin, target) error of last value.
         errors = [abs(scores[i, j - 1] - scores[i, t]) for i in range(12) for j in range(3, 6) for t in range(j, 6)]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,15 +37,21 @@ import pandas as pd
 from . import ladders as ladders_mod
 from . import fmt, rng, stats
 
-METHODS: tuple[str, ...] = ("last_value", "momentum", "linear_log_n", "sigmoid", "pooled_sigmoid", "family_trend")
+METHODS: tuple[str, ...] = (
+    "last_value", "mean_last_two", "noise_aware_level", "momentum", "linear_log_n", "sigmoid", "pooled_sigmoid",
+    "family_trend", "fitted_family_trend",
+)
 SIGMOID_METHODS = ("sigmoid", "pooled_sigmoid")
 METHOD_LABELS = {
     "last_value": "last value",
+    "mean_last_two": "mean of the last two",
+    "noise_aware_level": "noise-aware level",
     "momentum": "momentum (last gain repeated)",
     "linear_log_n": "linear in log N",
     "sigmoid": "per-task sigmoid",
     "pooled_sigmoid": "pooled sigmoid",
     "family_trend": "family-average trend",
+    "fitted_family_trend": "fitted level + family trend",
 }
 HORIZONS: tuple[str, ...] = ("next", "two_ahead", "ge_10x", "all")
 HORIZON_LABELS = {"next": "next size", "two_ahead": "two sizes ahead", "ge_10x": "≥10× larger", "all": "all pairs"}
@@ -178,65 +185,71 @@ def _linear_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, f
     return slope, ym, float(xm)
 
 
-def _sigmoid_module():
-    try:
-        from . import sigmoid
-    except ImportError:  # pragma: no cover - the sigmoid module is part of the package
-        return None
-    return sigmoid
+def _family_slope(x: np.ndarray, Yp: np.ndarray, complete: np.ndarray) -> float:
+    """Slope per decade of a line through the family-average score (tasks complete over the prefix)."""
+    mean_curve = Yp[complete].mean(axis=0)
+    slope, _, _ = _linear_fit(x, mean_curve[None, :])
+    return float(slope[0])
 
 
-def available_methods(methods: tuple[str, ...] = METHODS) -> tuple[str, ...]:
-    """The requested methods that can run here (sigmoids need `scaling_report.sigmoid`)."""
-    if _sigmoid_module() is None:
-        return tuple(m for m in methods if m not in SIGMOID_METHODS)
-    return tuple(methods)
+def item_variance(series: Series, p: np.ndarray) -> np.ndarray:
+    """Binomial item-noise variance p (1 - p) / n of scores p (tasks in rows); NaN where n is unknown.
+
+    BIG-bench tasks with more than 1,024 items were scored on 1,024 (`sigmoid.BIGG_MAX_ITEMS`)."""
+    from .sigmoid import BIGG_MAX_ITEMS
+
+    n = series.n_items.astype(float)
+    if series.key.get("benchmark") == "bigbench":
+        n = np.minimum(n, BIGG_MAX_ITEMS)
+    n = np.where(n > 0, n, np.nan)
+    p = np.asarray(p, dtype=float)
+    if p.ndim == 2:
+        n = n[:, None]
+    q = np.clip(p, 0.5 / n, 1 - 0.5 / n)
+    return q * (1 - q) / n
 
 
-def _sigmoid_predictions(
-    series: Series, j: int, complete: np.ndarray, pooled: bool, diagnostics: list | None = None, separate: dict | None = None
-) -> tuple[np.ndarray, dict]:
-    """(T, K) predictions at every size from sigmoids fitted to the first j sizes (NaN elsewhere),
-    and the per-task fits by task name (empty for the pooled fit).
+def noise_aware_level(x: np.ndarray, Yp: np.ndarray, item_var: np.ndarray, complete: np.ndarray) -> np.ndarray:
+    """Filtered level of a local-level model (random walk in log N plus binomial item noise).
 
-    Appends one (converged, at_bound, midpoint beyond the largest fitted size) triple per fit
-    to `diagnostics`. The pooled fit reuses the per-task fits in `separate` (from the call with
-    pooled=False) as its starting point instead of fitting every task again.
+    Each task's score is a level that drifts as a random walk, with variance q per decade of size,
+    observed with its item-noise variance; the Kalman filter's level at the last size seen is the
+    forecast for every larger size. q is pooled over the family's complete tasks by the method of
+    moments: a gain between sizes has variance q * (decades) + 2 * (item variance). Tasks of unknown
+    item count get no noise, which makes the filter return their last score.
     """
-    sig = _sigmoid_module()
-    T, K = series.scores.shape
-    out = np.full((T, K), np.nan)
-    sizes = series.sizes[:j]
-    chance = np.where(np.isfinite(series.chance), series.chance, 0.0)
-    rows = np.flatnonzero(complete)
-    if rows.size == 0:
-        return out, {}
-    if pooled:
-        names = [str(i) for i in rows]
-        fits = sig.fit_pooled(
-            {n: sizes for n in names},
-            {n: series.scores[i, :j] for n, i in zip(names, rows)},
-            {n: float(chance[i]) for n, i in zip(names, rows)},
-            separate_fits=separate,
-        )
-        for n, i in zip(names, rows):
-            fit = fits.get(n)
-            if fit is not None:
-                out[i] = sig.predict(fit, series.sizes)
-                if diagnostics is not None:
-                    diagnostics.append((fit.converged, fit.at_bound, fit.x0 > np.log(sizes[-1])))
-        return out, {}
-    fits = {}
-    for i in rows:
-        n_items = series.n_items[i]
-        fit = sig.fit_sigmoid(
-            sizes, series.scores[i, :j], float(chance[i]), n_items=None if not np.isfinite(n_items) else float(n_items)
-        )
-        fits[str(i)] = fit
-        out[i] = sig.predict(fit, series.sizes)
-        if diagnostics is not None:
-            diagnostics.append((fit.converged, fit.at_bound, fit.x0 > np.log(sizes[-1])))
-    return out, fits
+    var = np.where(np.isfinite(item_var), item_var, 0.0)  # (T,)
+    gaps = np.diff(x)  # decades between successive sizes
+    gains = np.diff(Yp, axis=1)
+    rows = complete
+    excess = (gains[rows] ** 2 - 2 * var[rows, None]).sum()
+    q = max(float(excess) / max(float(gaps.sum()) * int(rows.sum()), 1e-12), 1e-8)
+    level = Yp[:, 0].copy()
+    p_var = var.copy()
+    for i in range(1, Yp.shape[1]):
+        p_var = p_var + q * gaps[i - 1]
+        gain = np.where(p_var + var > 0, p_var / (p_var + var), 1.0)
+        level = level + gain * (Yp[:, i] - level)
+        p_var = (1 - gain) * p_var
+    return level
+
+
+def _sigmoid_predictions(series: Series, fits, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """(T, K) sigmoid forecasts from prefix j and the (T, 4) diagnostics (converged, at_bound,
+    midpoint beyond the largest fitted size, degenerate) of the fitted tasks.
+
+    A degenerate fit (k or x0 on a bound: no identified rise, see `sigmoid_batch`) is not
+    extrapolated: it forecasts its own fitted value at the largest size seen.
+    """
+    curve = fits.curve(j)
+    degenerate = fits.degenerate[:, j]
+    flat = np.repeat(curve[:, j - 1:j], curve.shape[1], axis=1)
+    out = np.where(degenerate[:, None], flat, curve)
+    fitted = fits.fitted[:, j]
+    out[~fitted] = np.nan
+    beyond = fits.x0[:, j] > fits.log_sizes[j - 1]
+    diag = np.stack([fits.converged[:, j], fits.at_bound[:, j], beyond, degenerate], axis=1)[fitted]
+    return out, diag
 
 
 @dataclass
@@ -253,7 +266,8 @@ class Forecasts:
     min_prefix: int
     pred: dict[str, np.ndarray]
     valid: np.ndarray
-    diagnostics: dict = field(default_factory=dict)  # sigmoid method -> (n_fits, 3) bool array
+    diagnostics: dict = field(default_factory=dict)  # sigmoid method -> (n_fits, 4) bool array
+    near_chance: np.ndarray | None = None  # (T, K): task at chance over the first j sizes
 
     def errors(self, method: str) -> np.ndarray:
         """Prediction minus actual, (T, K, K), NaN outside the common valid set."""
@@ -286,6 +300,8 @@ def forecast(
     progress: Progress | None = None,
 ) -> Forecasts:
     """Every method's forecasts from every origin j >= min_prefix to every larger size."""
+    from . import sigmoid_batch
+
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise ValueError(f"unknown method(s) {unknown}; known methods are {list(METHODS)}")
@@ -299,9 +315,18 @@ def forecast(
     pred = {m: np.full((T, K, K), np.nan) for m in methods}
     observed = np.isfinite(Y)
     valid = np.zeros((T, K, K), dtype=bool)
+    near_chance = np.zeros((T, K), dtype=bool)
     diagnostics: dict[str, list] = {m: [] for m in methods if m in SIGMOID_METHODS}
+    chance = np.where(np.isfinite(series.chance), series.chance, 0.0)
+    prefixes = range(min_prefix, K)
+    separate = pooled = None
+    if any(m in SIGMOID_METHODS for m in methods):
+        separate = sigmoid_batch.fit_prefixes(series.sizes, Y, chance, prefixes=prefixes)
+        if "pooled_sigmoid" in methods:
+            pooled = sigmoid_batch.fit_pooled_prefixes(series.sizes, Y, chance, separate, prefixes=prefixes)
+    tolerance = near_chance_tolerance(series)
     steps_all = np.arange(K)
-    for j in range(min_prefix, K):
+    for j in prefixes:
         complete = observed[:, :j].all(axis=1)
         targets = steps_all[j:]
         valid[:, j, j:] = complete[:, None] & observed[:, j:]
@@ -310,25 +335,37 @@ def forecast(
                 progress.update(1)
             continue
         Yp = np.where(complete[:, None], Y[:, :j], 0.0)
+        near_chance[:, j] = complete & (Yp.max(axis=1) - chance <= tolerance)
         last = Yp[:, j - 1]
         steps = (targets - (j - 1)).astype(float)  # 1 for the next size
         if "last_value" in methods:
             pred["last_value"][:, j, j:] = last[:, None]
+        if "mean_last_two" in methods:
+            pred["mean_last_two"][:, j, j:] = ((last + Yp[:, j - 2]) / 2)[:, None]
+        if "noise_aware_level" in methods:
+            item_var = item_variance(series, Yp.mean(axis=1))
+            pred["noise_aware_level"][:, j, j:] = noise_aware_level(x[:j], Yp, item_var, complete)[:, None]
         if "momentum" in methods:
             gain = last - Yp[:, j - 2]
             pred["momentum"][:, j, j:] = last[:, None] + gain[:, None] * steps[None, :]
-        if "linear_log_n" in methods:
+        if "linear_log_n" in methods or "fitted_family_trend" in methods:
             slope, ym, xm = _linear_fit(x[:j], Yp)
-            pred["linear_log_n"][:, j, j:] = ym[:, None] + slope[:, None] * (x[j:] - xm)[None, :]
-        if "family_trend" in methods:
-            mean_curve = Yp[complete].mean(axis=0)
-            slope, _, _ = _linear_fit(x[:j], mean_curve[None, :])
-            pred["family_trend"][:, j, j:] = last[:, None] + slope[0] * (x[j:] - x[j - 1])[None, :]
-        separate = None
-        for name, pooled in (("sigmoid", False), ("pooled_sigmoid", True)):
+            if "linear_log_n" in methods:
+                pred["linear_log_n"][:, j, j:] = ym[:, None] + slope[:, None] * (x[j:] - xm)[None, :]
+        if "family_trend" in methods or "fitted_family_trend" in methods:
+            family_slope = _family_slope(x[:j], Yp, complete)
+            ahead = family_slope * (x[j:] - x[j - 1])[None, :]
+            if "family_trend" in methods:
+                pred["family_trend"][:, j, j:] = last[:, None] + ahead
+            if "fitted_family_trend" in methods:
+                # The task's own line gives the level at the last size (less noisy than the last score).
+                level = ym + slope * (x[j - 1] - xm)
+                pred["fitted_family_trend"][:, j, j:] = level[:, None] + ahead
+        for name, fits in (("sigmoid", separate), ("pooled_sigmoid", pooled)):
             if name in methods:
-                pred[name][:, j, :], separate = _sigmoid_predictions(series, j, complete, pooled, diagnostics[name], separate)
-                pred[name][:, j, :j] = np.nan
+                out, diag = _sigmoid_predictions(series, fits, j)
+                pred[name][:, j, j:] = out[:, j:]
+                diagnostics[name].append(diag)
         if progress:
             progress.update(1, series.name)
     for m in methods:
@@ -336,8 +373,22 @@ def forecast(
         valid &= np.isfinite(pred[m])
     for m in methods:
         pred[m] = np.where(valid, pred[m], np.nan)
-    diag = {m: np.asarray(v, dtype=bool).reshape(-1, 3) for m, v in diagnostics.items()}
-    return Forecasts(series, tuple(methods), min_prefix, pred, valid, diag)
+    diag = {m: (np.concatenate(v) if v else np.zeros((0, 4), dtype=bool)) for m, v in diagnostics.items()}
+    return Forecasts(series, tuple(methods), min_prefix, pred, valid, diag, near_chance)
+
+
+NEAR_CHANCE_SE = 2.0  # a task is near chance while no score seen lies more than 2 item-noise SEs above chance
+NEAR_CHANCE_DEFAULT = 0.05  # tolerance when the item count is unknown
+
+
+def near_chance_tolerance(series: Series) -> np.ndarray:
+    """(T,) how far above chance a score may lie and still count as at chance: two binomial
+    standard errors at chance (at least 1/n from zero), or 5 points when n is unknown."""
+    chance = np.where(np.isfinite(series.chance), series.chance, 0.0)
+    n = series.n_items
+    p0 = np.maximum(chance, 1.0 / np.where(n > 0, n, np.nan))
+    se = np.sqrt(item_variance(series, p0))
+    return np.where(np.isfinite(se), NEAR_CHANCE_SE * se, NEAR_CHANCE_DEFAULT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -379,8 +430,41 @@ def bootstrap_weights(n_tasks: int, n_boot: int = N_BOOT, seed_offset: int = 0) 
     return np.bincount(flat, minlength=n_boot * n_tasks).reshape(n_boot, n_tasks).astype(float)
 
 
+def benchmark_seed(benchmark: str, seed_offset: int = 0) -> int:
+    """Seed offset of a benchmark's task resamples: keyed by the benchmark's name, not a position."""
+    return seed_offset + zlib.crc32(str(benchmark).encode()) % 100_000
+
+
+def joint_weights(all_series: list[Series], n_boot: int = N_BOOT, seed_offset: int = 0) -> dict[str, np.ndarray]:
+    """Bootstrap counts per ladder, drawn jointly for ladders that share tasks.
+
+    Tasks are resampled once per benchmark, over the union of its tasks (a task is its benchmark
+    and name): a task drawn twice counts twice in every ladder that has it, so the ladders'
+    errors move together across resamples, as they do across task sets.
+    """
+    universes: dict[str, list[str]] = {}
+    for s in all_series:
+        universes.setdefault(str(s.key.get("benchmark")), [])
+        universes[str(s.key.get("benchmark"))].extend(s.tasks)
+    counts = {}
+    for benchmark, tasks in universes.items():
+        names = sorted(set(tasks))
+        counts[benchmark] = (dict(zip(names, range(len(names)))),
+                             bootstrap_weights(len(names), n_boot, benchmark_seed(benchmark, seed_offset)))
+    out = {}
+    for s in all_series:
+        index, w = counts[str(s.key.get("benchmark"))]
+        out[s.name] = w[:, [index[t] for t in s.tasks]]
+    return out
+
+
 def _interval(draws: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
     return stats.percentile_interval(draws, level)
+
+
+REGIMES: tuple[str, ...] = ("near_chance", "moving")
+REGIME_LABELS = {"all": "all tasks", "near_chance": "at chance so far", "moving": "off chance"}
+FLOOR = "noise_floor"  # pseudo-method: the error of a forecaster who knew each target's true score
 
 
 @dataclass
@@ -388,14 +472,41 @@ class Backtest:
     """Per-ladder error table plus the bootstrap replicates behind its intervals.
 
     `table` has one row per ladder x method x horizon with n (forecasts), n_tasks, mae, rmse,
-    ci_low/ci_high (95% bootstrap interval for the MAE) and rmse_low/rmse_high. `boot` maps
-    (ladder, method, horizon) to the (mae, rmse) bootstrap replicates, drawn with the same task
-    resamples for every method of a ladder.
+    ci_low/ci_high (95% bootstrap interval for the MAE), rmse_low/rmse_high, and the item-noise
+    floor of the same forecasts (floor, floor_low, floor_high; NaN without item counts).
+    `regimes` has the same MAE columns per regime (tasks still at chance over the prefix, or off
+    chance). `boot` maps (ladder, method, horizon[, regime]) to the (mae, rmse) replicates, drawn
+    with the same task resamples for every method (and, through `joint_weights`, for every
+    ladder sharing the tasks); the floor's replicates are under method FLOOR.
     """
 
     table: pd.DataFrame
     boot: dict = field(default_factory=dict)
     forecasts: dict = field(default_factory=dict)
+    regimes: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def noise_floor(fc: Forecasts) -> np.ndarray:
+    """(T, K, K) expected absolute error of a perfect forecast: E|score - p| = sqrt(2 / pi) * sd under
+    binomial item noise at the observed target score (normal approximation)."""
+    var = item_variance(fc.series, fc.series.scores)  # (T, K)
+    floor = np.sqrt(2 / np.pi) * np.sqrt(var)
+    return np.where(fc.valid, np.broadcast_to(floor[:, None, :], fc.valid.shape), np.nan)
+
+
+def _error_rows(abs_err, sq_err, mask, count, weights, base):
+    n = int(count.sum())
+    abs_sum = (abs_err * mask).sum(axis=(1, 2))
+    sq_sum = (sq_err * mask).sum(axis=(1, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = weights @ count
+        mae_b = (weights @ abs_sum) / denom
+        rmse_b = np.sqrt((weights @ sq_sum) / denom)
+    lo, hi = _interval(mae_b)
+    rlo, rhi = _interval(rmse_b)
+    row = base | {"n": n, "n_tasks": int((count > 0).sum()), "mae": float(abs_sum.sum() / n),
+                  "rmse": float(math.sqrt(sq_sum.sum() / n)), "ci_low": lo, "ci_high": hi, "rmse_low": rlo, "rmse_high": rhi}
+    return row, (mae_b, rmse_b)
 
 
 def summarize(
@@ -403,45 +514,48 @@ def summarize(
     horizons: tuple[str, ...] = HORIZONS,
     n_boot: int = N_BOOT,
     seed_offset: int = 0,
-) -> tuple[list[dict], dict]:
-    """Rows of MAE/RMSE with bootstrap intervals for every method and horizon of one ladder."""
+    weights: np.ndarray | None = None,
+) -> tuple[list[dict], dict, list[dict]]:
+    """Rows of MAE/RMSE with bootstrap intervals for every method and horizon of one ladder, the
+    bootstrap replicates, and the same rows split by regime.
+
+    `weights` (n_boot, T) are the task resample counts (from `joint_weights`); without them the
+    ladder gets its own stream, seeded by `seed_offset`.
+    """
     s = fc.series
-    weights = bootstrap_weights(len(s.tasks), n_boot, seed_offset)
-    masks = {h: horizon_mask(s.sizes, h, fc.min_prefix) for h in horizons}
-    counts = {h: (fc.valid & masks[h][None]).sum(axis=(1, 2)).astype(float) for h in horizons}
-    records, boot = [], {}
-    for method in fc.methods:
-        err = fc.errors(method)
-        abs_err = np.nan_to_num(np.abs(err))
-        sq_err = np.nan_to_num(err * err)
-        for h in horizons:
-            count = counts[h]
-            n = int(count.sum())
-            base = s.key | {"ladder": s.name, "group": s.group, "method": method, "horizon": h, "n": n}
-            base["n_tasks"] = int((count > 0).sum())
-            if n == 0:
+    weights = bootstrap_weights(len(s.tasks), n_boot, seed_offset) if weights is None else weights
+    masks = {h: horizon_mask(s.sizes, h, fc.min_prefix)[None] & fc.valid for h in horizons}
+    regime_masks = {}
+    if fc.near_chance is not None:
+        at = fc.near_chance[:, :, None]
+        regime_masks = {"near_chance": at, "moving": ~at}
+    floor = noise_floor(fc)
+    records, boot, split = [], {}, []
+    for method in (*fc.methods, FLOOR):
+        if method == FLOOR:
+            if not np.isfinite(floor[fc.valid]).all():
                 continue
-            abs_sum = (abs_err * masks[h][None]).sum(axis=(1, 2))
-            sq_sum = (sq_err * masks[h][None]).sum(axis=(1, 2))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                denom = weights @ count
-                mae_b = (weights @ abs_sum) / denom
-                rmse_b = np.sqrt((weights @ sq_sum) / denom)
-            lo, hi = _interval(mae_b)
-            rlo, rhi = _interval(rmse_b)
-            records.append(
-                base
-                | {
-                    "mae": float(abs_sum.sum() / n),
-                    "rmse": float(math.sqrt(sq_sum.sum() / n)),
-                    "ci_low": lo,
-                    "ci_high": hi,
-                    "rmse_low": rlo,
-                    "rmse_high": rhi,
-                }
-            )
-            boot[(s.name, method, h)] = (mae_b, rmse_b)
-    return records, boot
+            abs_err, sq_err = np.nan_to_num(floor), np.nan_to_num(floor * floor)
+        else:
+            err = fc.errors(method)
+            abs_err, sq_err = np.nan_to_num(np.abs(err)), np.nan_to_num(err * err)
+        for h in horizons:
+            base = s.key | {"ladder": s.name, "group": s.group, "method": method, "horizon": h}
+            count = masks[h].sum(axis=(1, 2)).astype(float)
+            if count.sum() == 0:
+                continue
+            row, b = _error_rows(abs_err, sq_err, masks[h], count, weights, base)
+            records.append(row)
+            boot[(s.name, method, h)] = b
+            for regime, rmask in regime_masks.items():
+                mask = masks[h] & rmask
+                count = mask.sum(axis=(1, 2)).astype(float)
+                if count.sum() == 0:
+                    continue
+                row, b = _error_rows(abs_err, sq_err, mask, count, weights, base | {"regime": regime})
+                split.append(row)
+                boot[(s.name, method, h, regime)] = b
+    return records, boot, split
 
 
 TABLE_COLUMNS = (
@@ -460,20 +574,26 @@ def run_backtest(
     progress: Progress | None = None,
     keep_forecasts: bool = False,
 ) -> Backtest:
-    """Backtest every series with at least min_prefix + 1 sizes; one bootstrap stream per ladder."""
-    methods = available_methods(methods)
-    records, boot, kept = [], {}, {}
-    for index, s in enumerate(all_series):
-        if len(s.sizes) <= min_prefix:
-            continue
+    """Backtest every series with at least min_prefix + 1 sizes; tasks resampled jointly across
+    ladders that share them (`joint_weights`)."""
+    usable = [s for s in all_series if len(s.sizes) > min_prefix]
+    weights = joint_weights(usable, n_boot, seed_offset)
+    records, boot, kept, split = [], {}, {}, []
+    for s in usable:
         fc = forecast(s, methods, min_prefix, progress)
-        rows, b = summarize(fc, horizons, n_boot, seed_offset + index)
+        rows, b, by_regime = summarize(fc, horizons, n_boot, weights=weights[s.name])
         records.extend(rows)
+        split.extend(by_regime)
         boot.update(b)
         if keep_forecasts:
             kept[s.name] = fc
-    table = pd.DataFrame.from_records(records, columns=list(TABLE_COLUMNS))
-    return Backtest(table, boot, kept)
+    everything = pd.DataFrame.from_records(records, columns=list(TABLE_COLUMNS))
+    table = everything[everything["method"] != FLOOR].reset_index(drop=True)
+    floors = everything[everything["method"] == FLOOR].set_index(["ladder", "horizon"])
+    for column, source in (("floor", "mae"), ("floor_low", "ci_low"), ("floor_high", "ci_high")):
+        table[column] = floors[source].reindex(pd.MultiIndex.from_frame(table[["ladder", "horizon"]])).to_numpy() if len(table) else []
+    regimes = pd.DataFrame.from_records(split, columns=[*TABLE_COLUMNS, "regime"])
+    return Backtest(table, boot, kept, regimes)
 
 
 def progress_steps(all_series: list[Series], min_prefix: int = MIN_PREFIX) -> int:

@@ -1,0 +1,311 @@
+"""Batched sigmoid fits: many tasks and many forecast origins of one ladder at once.
+
+The model and the bounds are those of `scaling_report.sigmoid` (the per-task reference fitter,
+`sigmoid.fit_sigmoid`, is the oracle the tests compare against):
+
+    score(N) = c + (h - c) * logistic(k * (ln N - x0)),   0 <= k <= K_MAX,
+    x0 within X0_MARGIN of the fitted sizes, the ceiling h fixed (1 by default).
+
+All tasks of a ladder share its sizes, so every prefix of the ladder (the first j sizes, the data
+a forecast from origin j may see) is fitted in one pass:
+
+1. Grid start. On a grid of (k, x0) the curve's progress S[g, i] = logistic(k_g (x_i - x0_g))
+   depends only on the sizes, and a task's residual sum of squares over the first j sizes is
+   a^2 sum_i S^2 - 2 a sum_i S z + sum_i z^2 (z = score - c, a = h - c): one matrix product per
+   prefix gives every task's SSE at every grid point.
+2. Refinement. A batched, bounded Levenberg-Marquardt on (k, x0) from the best grid point, with
+   the analytic Jacobian; a step is accepted only when it lowers the SSE, so a fit is never
+   worse than its grid start.
+3. Degenerate fits. A fit whose k or x0 ends on a bound has no identified rise: k = K_MAX is a
+   step sharper than any step of the ladder (a task at its floor whose last score ticks up is
+   fitted best by a jump just past the last size, which forecasts the ceiling), and x0 on the
+   edge of its range leaves the rise outside the data. `degenerate` flags them, so that a
+   forecaster can refuse to extrapolate them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from .sigmoid import K_MAX, X0_MARGIN, _K_GRID
+
+X0_GRID_STEP = 0.1 * np.log(10.0)  # grid spacing of the midpoint: a tenth of a decade
+MAX_ITER = 60
+TASK_CHUNK = 2048  # tasks per grid block (bounds the grid's memory to ~ grid size x chunk floats)
+_BOUND_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class PrefixFits:
+    """Sigmoid fits of every task to every prefix of a ladder: arrays indexed [task, j].
+
+    j is the number of sizes fitted (the first j); entries are NaN (False for the flags) where
+    the prefix was not fitted. `converged`: the refinement's relative change in SSE fell below
+    its tolerance before MAX_ITER. `at_bound`/`degenerate`: k or x0 on a bound (see the module
+    docstring); the two are the same rule, kept under both names for the callers' vocabulary.
+    """
+
+    log_sizes: np.ndarray  # (K,) natural log of the ladder's sizes
+    chance: np.ndarray  # (T,)
+    ceiling: np.ndarray  # (T,)
+    k: np.ndarray  # (T, K + 1)
+    x0: np.ndarray
+    sse: np.ndarray
+    converged: np.ndarray
+    at_bound: np.ndarray
+
+    @property
+    def degenerate(self) -> np.ndarray:
+        return self.at_bound
+
+    @property
+    def fitted(self) -> np.ndarray:
+        return np.isfinite(self.k)
+
+    def curve(self, j: int, log_n=None) -> np.ndarray:
+        """(T, M) fitted curves of prefix j at `log_n` (the ladder's sizes by default)."""
+        x = self.log_sizes if log_n is None else np.asarray(log_n, dtype=float)
+        return self.chance[:, None] + (self.ceiling - self.chance)[:, None] * expit(
+            self.k[:, j, None] * (x[None, :] - self.x0[:, j, None])
+        )
+
+
+def _x0_bounds(log_sizes: np.ndarray, j: int) -> tuple[float, float]:
+    return float(log_sizes[0] - X0_MARGIN), float(log_sizes[j - 1] + X0_MARGIN)
+
+
+def _grid_start(x: np.ndarray, z: np.ndarray, a: np.ndarray, j: int, rows: np.ndarray):
+    """Best grid (k, x0) and its SSE for tasks `rows` on the first j sizes."""
+    lo, hi = _x0_bounds(x, j)
+    x0_grid = np.arange(lo, hi + 1e-9, X0_GRID_STEP)
+    kk, xx = np.meshgrid(_K_GRID, x0_grid, indexing="ij")
+    kk, xx = kk.ravel(), xx.ravel()
+    S = expit(kk[:, None] * (x[None, :j] - xx[:, None]))  # (G, j)
+    S2 = (S * S).sum(axis=1)  # (G,)
+    k_best = np.empty(rows.size)
+    x0_best = np.empty(rows.size)
+    for start in range(0, rows.size, TASK_CHUNK):
+        part = rows[start:start + TASK_CHUNK]
+        zp, ap = z[part, :j], a[part]
+        cross = S @ zp.T  # (G, n)
+        sse = (ap * ap)[None, :] * S2[:, None] - 2 * ap[None, :] * cross  # + sum z^2, constant per task
+        best = np.argmin(sse, axis=0)
+        k_best[start:start + part.size] = kk[best]
+        x0_best[start:start + part.size] = xx[best]
+    return k_best, x0_best
+
+
+def _sse(x, y, w, c, a, k, x0):
+    r = (c[:, None] + a[:, None] * expit(k[:, None] * (x - x0[:, None])) - y) * w
+    return (r * r).sum(axis=1)
+
+
+def _refine(x, y, w, c, a, k, x0, x0_lo, x0_hi, max_iter=MAX_ITER, tol=1e-10):
+    """Batched bounded Levenberg-Marquardt on (k, x0); x (P, M) or (M,), y and w (P, M)."""
+    x = np.broadcast_to(x, y.shape)
+    k, x0 = k.copy(), x0.copy()
+    sse = _sse(x, y, w, c, a, k, x0)
+    lam = np.full(k.size, 1e-3)
+    converged = np.zeros(k.size, dtype=bool)
+    active = np.arange(k.size)
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        xa, ya, wa, ca, aa = x[active], y[active], w[active], c[active], a[active]
+        ka, x0a = k[active], x0[active]
+        d = xa - x0a[:, None]
+        s = expit(ka[:, None] * d)
+        r = (ca[:, None] + aa[:, None] * s - ya) * wa
+        ds = aa[:, None] * s * (1 - s) * wa
+        jk, jx = ds * d, -ds * ka[:, None]
+        hkk, hkx, hxx = (jk * jk).sum(1), (jk * jx).sum(1), (jx * jx).sum(1)
+        gk, gx = (jk * r).sum(1), (jx * r).sum(1)
+        la = lam[active]
+        dkk, dxx = hkk * (1 + la) + 1e-12, hxx * (1 + la) + 1e-12
+        det = dkk * dxx - hkx * hkx
+        step_k = -(dxx * gk - hkx * gx) / det
+        step_x = -(dkk * gx - hkx * gk) / det
+        k_new = np.clip(ka + step_k, 0.0, K_MAX)
+        x0_new = np.clip(x0a + step_x, x0_lo[active], x0_hi[active])
+        sse_new = _sse(xa, ya, wa, ca, aa, k_new, x0_new)
+        better = sse_new < sse[active]
+        gain = np.where(better, sse[active] - sse_new, 0.0)
+        idx_better = active[better]
+        k[idx_better], x0[idx_better], = k_new[better], x0_new[better]
+        sse_old = sse[active]
+        sse[idx_better] = sse_new[better]
+        lam[active] = np.where(better, np.maximum(la / 3, 1e-9), np.minimum(la * 4, 1e9))
+        done = (better & (gain <= tol * (sse_old + 1e-12))) | (lam[active] >= 1e9)
+        converged[active[done]] = True
+        active = active[~done]
+    return k, x0, sse, converged
+
+
+def fit_prefixes(n_params, scores, chance, ceiling=1.0, prefixes=None) -> PrefixFits:
+    """Fit every task (rows of `scores`, (T, K)) to every prefix length in `prefixes`.
+
+    n_params: (K,) ascending sizes shared by all tasks; chance: (T,) floors (NaN rows are not
+    fitted); ceiling: a number or (T,) array, above chance. A task is fitted to prefix j only if
+    its first j scores are all present. `prefixes` defaults to every j from 3 to K.
+    """
+    sizes = np.asarray(n_params, dtype=float)
+    Y = np.atleast_2d(np.asarray(scores, dtype=float))
+    T, K = Y.shape
+    if sizes.shape != (K,):
+        raise ValueError(f"n_params has {sizes.size} sizes but scores have {K} columns")
+    if np.any(np.diff(sizes) <= 0):
+        raise ValueError("n_params must be strictly increasing")
+    c = np.asarray(chance, dtype=float) * np.ones(T)
+    h = np.asarray(ceiling, dtype=float) * np.ones(T)
+    fittable = np.isfinite(c) & np.isfinite(h)
+    if np.any(fittable & ~(c < h)):
+        raise ValueError("every task's ceiling must exceed its chance level")
+    prefixes = range(3, K + 1) if prefixes is None else prefixes
+    prefixes = sorted(set(int(j) for j in prefixes))
+    if prefixes and (prefixes[0] < 2 or prefixes[-1] > K):
+        raise ValueError(f"prefix lengths must lie in 2..{K}")
+    x = np.log(sizes)
+    shape = (T, K + 1)
+    out_k, out_x0, out_sse = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    out_conv, out_bound = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+    observed = np.isfinite(Y)
+    z = np.where(observed, Y - np.where(fittable, c, 0.0)[:, None], 0.0)
+    a = np.where(fittable, h - c, 1.0)
+    # Stack every (task, prefix) problem for one batched refinement.
+    problems = []
+    for j in prefixes:
+        rows = np.flatnonzero(fittable & observed[:, :j].all(axis=1))
+        if rows.size:
+            k0, x00 = _grid_start(x, z, a, j, rows)
+            problems.append((j, rows, k0, x00))
+    if not problems:
+        return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound)
+    js = np.concatenate([np.full(r.size, j) for j, r, _, _ in problems])
+    rows = np.concatenate([r for _, r, _, _ in problems])
+    k0 = np.concatenate([p[2] for p in problems])
+    x00 = np.concatenate([p[3] for p in problems])
+    w = (np.arange(K)[None, :] < js[:, None]).astype(float)
+    yp = np.where(w > 0, np.nan_to_num(Y[rows]), 0.0)
+    x0_lo = np.full(rows.size, x[0] - X0_MARGIN)
+    x0_hi = x[js - 1] + X0_MARGIN
+    k, x0, sse, conv = _refine(x, yp, w, c[rows], a[rows], k0, x00, x0_lo, x0_hi)
+    span = x0_hi - x0_lo
+    bound = (k >= K_MAX * (1 - _BOUND_TOL)) | (k <= 1e-9) | (x0 <= x0_lo + _BOUND_TOL * span) | (x0 >= x0_hi - _BOUND_TOL * span)
+    out_k[rows, js], out_x0[rows, js], out_sse[rows, js] = k, x0, sse
+    out_conv[rows, js], out_bound[rows, js] = conv, bound
+    return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooled fits: one shared slope per prefix, task midpoints shrunk toward their mean
+
+SHRINKAGE = 0.1  # prior precision of the midpoints, as in `sigmoid.fit_pooled`
+
+
+def _pooled_objective(x, y, w, c, a, k, mu, x0, sigma, shrinkage):
+    r = _sse(x, y, w, c, a, np.full(x0.size, k), x0) / sigma**2
+    return float(r.sum() + shrinkage * ((x0 - mu) ** 2).sum())
+
+
+def _refine_pooled(x, y, w, c, a, k, mu, x0, lo, hi, sigma, shrinkage, max_iter=4 * MAX_ITER, tol=1e-10):
+    """Levenberg-Marquardt on (k, mu, x0_1..x0_T): the normal equations are an arrow matrix
+    (the x0 block is diagonal), solved exactly through the 2 x 2 Schur complement on (k, mu)."""
+    T = x0.size
+    obj = _pooled_objective(x, y, w, c, a, k, mu, x0, sigma, shrinkage)
+    lam, converged = 1e-3, False
+    for _ in range(max_iter):
+        d = x[None, :] - x0[:, None]
+        s = expit(k * d)
+        r = (c[:, None] + a[:, None] * s - y) * w / sigma
+        ds = a[:, None] * s * (1 - s) * w / sigma
+        jk, jx = ds * d, -ds * k
+        h_kk = (jk * jk).sum()
+        h_kx = (jk * jx).sum(axis=1)  # (T,)
+        h_xx = (jx * jx).sum(axis=1) + shrinkage
+        h_mm = T * shrinkage
+        g_k = (jk * r).sum()
+        g_x = (jx * r).sum(axis=1) + shrinkage * (x0 - mu)
+        g_m = -shrinkage * (x0 - mu).sum()
+        D = h_xx * (1 + lam) + 1e-12
+        # Schur complement on (k, mu): b_t = (h_kx_t, -shrinkage).
+        a11 = h_kk * (1 + lam) + 1e-12 - (h_kx * h_kx / D).sum()
+        a12 = -(h_kx * -shrinkage / D).sum()
+        a22 = h_mm * (1 + lam) + 1e-12 - (shrinkage * shrinkage / D).sum()
+        r1 = -g_k + (h_kx * g_x / D).sum()
+        r2 = -g_m + (-shrinkage * g_x / D).sum()
+        det = a11 * a22 - a12 * a12
+        dk = (a22 * r1 - a12 * r2) / det
+        dm = (a11 * r2 - a12 * r1) / det
+        dx = -(g_x + h_kx * dk - shrinkage * dm) / D
+        k_new = float(np.clip(k + dk, 0.0, K_MAX))
+        mu_new = float(np.clip(mu + dm, lo, hi))
+        x0_new = np.clip(x0 + dx, lo, hi)
+        obj_new = _pooled_objective(x, y, w, c, a, k_new, mu_new, x0_new, sigma, shrinkage)
+        if obj_new < obj:
+            gain = obj - obj_new
+            k, mu, x0, obj = k_new, mu_new, x0_new, obj_new
+            lam = max(lam / 3, 1e-9)
+            if gain <= tol * (obj + 1e-12):
+                converged = True
+                break
+        else:
+            lam *= 4
+            if lam >= 1e9:
+                converged = True
+                break
+    return k, mu, x0, converged
+
+
+def fit_pooled_prefixes(n_params, scores, chance, separate: PrefixFits, ceiling=1.0, shrinkage: float = SHRINKAGE,
+                        prefixes=None) -> PrefixFits:
+    """The pooled fit of `sigmoid.fit_pooled` for every prefix of a ladder, from the separate fits.
+
+    For each prefix j, all tasks complete over the first j sizes are fitted jointly:
+
+        minimise  sum_t SSE_t(k, x0_t) / s^2  +  shrinkage * sum_t (x0_t - mu)^2,
+
+    with s^2 the pooled residual variance of the separate fits (floored at 1e-4), the start at
+    the median separate slope of tasks whose midpoint lies inside their sizes, and each midpoint
+    started from a grid search at that slope. Every task's row carries the shared k.
+    """
+    if shrinkage < 0:
+        raise ValueError("shrinkage must be non-negative")
+    sizes = np.asarray(n_params, dtype=float)
+    Y = np.atleast_2d(np.asarray(scores, dtype=float))
+    T, K = Y.shape
+    x = np.log(sizes)
+    c = np.asarray(chance, dtype=float) * np.ones(T)
+    h = np.asarray(ceiling, dtype=float) * np.ones(T)
+    shape = (T, K + 1)
+    out_k, out_x0, out_sse = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    out_conv, out_bound = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+    prefixes = range(3, K + 1) if prefixes is None else prefixes
+    for j in sorted(set(int(p) for p in prefixes)):
+        rows = np.flatnonzero(separate.fitted[:, j])
+        if rows.size == 0:
+            continue
+        xj = x[:j]
+        yj, cj, aj = Y[rows, :j], c[rows], h[rows] - c[rows]
+        wj = np.ones_like(yj)
+        total_n = rows.size * j
+        s2 = max(float(separate.sse[rows, j].sum()) / max(total_n - 2 * rows.size, 1), 1e-4)
+        ks, x0s = separate.k[rows, j], separate.x0[rows, j]
+        inside = (x0s >= xj[0]) & (x0s <= xj[-1]) & (ks > 0)
+        k0 = float(np.clip(np.median(ks[inside] if inside.any() else ks), 0.1, K_MAX))
+        lo, hi = float(xj[0] - X0_MARGIN), float(xj[-1] + X0_MARGIN)
+        grid = np.linspace(lo, hi, 244)
+        S = expit(k0 * (xj[None, :] - grid[:, None]))  # (G, j)
+        sse = (aj * aj)[None, :] * (S * S).sum(axis=1)[:, None] - 2 * aj[None, :] * (S @ (yj - cj[:, None]).T)
+        x0_start = grid[np.argmin(sse, axis=0)]
+        k, mu, x0, conv = _refine_pooled(xj, yj, wj, cj, aj, k0, float(x0_start.mean()), x0_start, lo, hi,
+                                         np.sqrt(s2), shrinkage)
+        span = hi - lo
+        k_bound = k >= K_MAX * (1 - _BOUND_TOL) or k <= 1e-9
+        bound = k_bound | (x0 <= lo + _BOUND_TOL * span) | (x0 >= hi - _BOUND_TOL * span)
+        out_k[rows, j], out_x0[rows, j] = k, x0
+        out_sse[rows, j] = _sse(xj, yj, wj, cj, aj, np.full(rows.size, k), x0)
+        out_conv[rows, j], out_bound[rows, j] = conv, bound
+    return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound)
