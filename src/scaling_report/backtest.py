@@ -494,7 +494,8 @@ def noise_floor(fc: Forecasts) -> np.ndarray:
     return np.where(fc.valid, np.broadcast_to(floor[:, None, :], fc.valid.shape), np.nan)
 
 
-def _error_rows(abs_err, sq_err, mask, count, weights, base):
+def _error_sums(abs_err, sq_err, mask, count, weights, base):
+    """One row's point estimates and its (mae, rmse) bootstrap replicates (intervals added later)."""
     n = int(count.sum())
     abs_sum = (abs_err * mask).sum(axis=(1, 2))
     sq_sum = (sq_err * mask).sum(axis=(1, 2))
@@ -502,11 +503,23 @@ def _error_rows(abs_err, sq_err, mask, count, weights, base):
         denom = weights @ count
         mae_b = (weights @ abs_sum) / denom
         rmse_b = np.sqrt((weights @ sq_sum) / denom)
-    lo, hi = _interval(mae_b)
-    rlo, rhi = _interval(rmse_b)
     row = base | {"n": n, "n_tasks": int((count > 0).sum()), "mae": float(abs_sum.sum() / n),
-                  "rmse": float(math.sqrt(sq_sum.sum() / n)), "ci_low": lo, "ci_high": hi, "rmse_low": rlo, "rmse_high": rhi}
+                  "rmse": float(math.sqrt(sq_sum.sum() / n))}
     return row, (mae_b, rmse_b)
+
+
+def _add_intervals(rows: list[dict], replicates: list[tuple[np.ndarray, np.ndarray]], level: float = LEVEL) -> None:
+    """Percentile intervals of every row's replicates at once (one quantile call, not one per row)."""
+    if not rows:
+        return
+    tail = (1 - level) / 2
+    for which, (low, high) in ((0, ("ci_low", "ci_high")), (1, ("rmse_low", "rmse_high"))):
+        draws = np.stack([r[which] for r in replicates])
+        draws = np.where(np.isfinite(draws), draws, np.nan)
+        with np.errstate(all="ignore"):
+            q = np.nanquantile(draws, [tail, 1 - tail], axis=1) if np.isfinite(draws).any() else np.full((2, len(rows)), np.nan)
+        for row, lo, hi in zip(rows, q[0], q[1]):
+            row[low], row[high] = float(lo), float(hi)
 
 
 def summarize(
@@ -530,7 +543,7 @@ def summarize(
         at = fc.near_chance[:, :, None]
         regime_masks = {"near_chance": at, "moving": ~at}
     floor = noise_floor(fc)
-    records, boot, split = [], {}, []
+    records, boot, split, record_boot, split_boot = [], {}, [], [], []
     for method in (*fc.methods, FLOOR):
         if method == FLOOR:
             if not np.isfinite(floor[fc.valid]).all():
@@ -544,17 +557,21 @@ def summarize(
             count = masks[h].sum(axis=(1, 2)).astype(float)
             if count.sum() == 0:
                 continue
-            row, b = _error_rows(abs_err, sq_err, masks[h], count, weights, base)
+            row, b = _error_sums(abs_err, sq_err, masks[h], count, weights, base)
             records.append(row)
+            record_boot.append(b)
             boot[(s.name, method, h)] = b
             for regime, rmask in regime_masks.items():
                 mask = masks[h] & rmask
                 count = mask.sum(axis=(1, 2)).astype(float)
                 if count.sum() == 0:
                     continue
-                row, b = _error_rows(abs_err, sq_err, mask, count, weights, base | {"regime": regime})
+                row, b = _error_sums(abs_err, sq_err, mask, count, weights, base | {"regime": regime})
                 split.append(row)
+                split_boot.append(b)
                 boot[(s.name, method, h, regime)] = b
+    _add_intervals(records, record_boot)
+    _add_intervals(split, split_boot)
     return records, boot, split
 
 
@@ -636,21 +653,30 @@ def aggregate(bt: Backtest, by: str = "group") -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+def _mae_lookup(bt: Backtest) -> dict:
+    """(ladder, method, horizon) -> MAE, built once per backtest (compare is called many times)."""
+    cached = getattr(bt, "_mae_cache", None)
+    if cached is None:
+        t = bt.table
+        cached = dict(zip(zip(t["ladder"], t["method"], t["horizon"]), t["mae"]))
+        bt._mae_cache = cached
+    return cached
+
+
 def _replicates(bt: Backtest, ladders_: list[str], method: str, horizon: str) -> np.ndarray:
     return np.mean([bt.boot[(l, method, horizon)][0] for l in ladders_], axis=0)
 
 
 def compare(bt: Backtest, method: str, baseline: str, horizon: str, ladders_: list[str]) -> dict:
     """Paired difference MAE(method) - MAE(baseline) over the given ladders (equal weights)."""
-    part = bt.table[(bt.table["horizon"] == horizon) & bt.table["ladder"].isin(ladders_)]
-    names = sorted(set(part["ladder"]))
+    maes = _mae_lookup(bt)
+    names = sorted(l for l in set(ladders_) if (l, method, horizon) in maes and (l, baseline, horizon) in maes)
     if not names:
         return {"diff": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n_ladders": 0}
-    m = part[part["method"] == method].set_index("ladder")["mae"].reindex(names)
-    b = part[part["method"] == baseline].set_index("ladder")["mae"].reindex(names)
+    diff = float(np.mean([maes[(l, method, horizon)] - maes[(l, baseline, horizon)] for l in names]))
     draws = _replicates(bt, names, method, horizon) - _replicates(bt, names, baseline, horizon)
     lo, hi = _interval(draws)
-    return {"diff": float((m - b).mean()), "ci_low": lo, "ci_high": hi, "n_ladders": len(names)}
+    return {"diff": diff, "ci_low": lo, "ci_high": hi, "n_ladders": len(names)}
 
 
 def winners(bt: Backtest, by: str = "ladder") -> pd.DataFrame:
