@@ -209,21 +209,20 @@ def item_variance(series: Series, p: np.ndarray) -> np.ndarray:
     return q * (1 - q) / n
 
 
-def noise_aware_level(x: np.ndarray, Yp: np.ndarray, item_var: np.ndarray, complete: np.ndarray) -> np.ndarray:
+def noise_aware_level(x: np.ndarray, Yp: np.ndarray, item_var: np.ndarray) -> np.ndarray:
     """Filtered level of a local-level model (random walk in log N plus binomial item noise).
 
     Each task's score is a level that drifts as a random walk, with variance q per decade of size,
     observed with its item-noise variance; the Kalman filter's level at the last size seen is the
-    forecast for every larger size. q is pooled over the family's complete tasks by the method of
-    moments: a gain between sizes has variance q * (decades) + 2 * (item variance). Tasks of unknown
+    forecast for every larger size. Each task's q comes from its own gains by the method of
+    moments (a gain between sizes has variance q * decades + 2 * item variance), floored near
+    zero: a task at chance gets q ~ 0 and is averaged, a moving task is followed. Tasks of unknown
     item count get no noise, which makes the filter return their last score.
     """
     var = np.where(np.isfinite(item_var), item_var, 0.0)  # (T,)
     gaps = np.diff(x)  # decades between successive sizes
     gains = np.diff(Yp, axis=1)
-    rows = complete
-    excess = (gains[rows] ** 2 - 2 * var[rows, None]).sum()
-    q = max(float(excess) / max(float(gaps.sum()) * int(rows.sum()), 1e-12), 1e-8)
+    q = np.maximum((gains**2 - 2 * var[:, None]).sum(axis=1) / gaps.sum(), 1e-8)
     level = Yp[:, 0].copy()
     p_var = var.copy()
     for i in range(1, Yp.shape[1]):
@@ -344,7 +343,7 @@ def forecast(
             pred["mean_last_two"][:, j, j:] = ((last + Yp[:, j - 2]) / 2)[:, None]
         if "noise_aware_level" in methods:
             item_var = item_variance(series, Yp.mean(axis=1))
-            pred["noise_aware_level"][:, j, j:] = noise_aware_level(x[:j], Yp, item_var, complete)[:, None]
+            pred["noise_aware_level"][:, j, j:] = noise_aware_level(x[:j], Yp, item_var)[:, None]
         if "momentum" in methods:
             gain = last - Yp[:, j - 2]
             pred["momentum"][:, j, j:] = last[:, None] + gain[:, None] * steps[None, :]
@@ -701,6 +700,127 @@ def winners(bt: Backtest, by: str = "ladder") -> pd.DataFrame:
             c = compare(bt, best, "last_value", horizon, names)
             record |= {"gain_vs_last": -c["diff"], "gain_low": -c["ci_high"], "gain_high": -c["ci_low"]}
         records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+# --------------------------------------------------------------------------------------------
+# Ladder-average scores
+
+AVERAGE_METHODS = ("last_value", "mean_last_two", "momentum", "linear_log_n")
+
+
+def average_backtest(
+    all_series: list[Series],
+    methods: tuple[str, ...] = AVERAGE_METHODS,
+    horizons: tuple[str, ...] = HORIZONS,
+    min_prefix: int = MIN_PREFIX,
+    n_boot: int = N_BOOT,
+    seed_offset: int = 600,
+) -> Backtest:
+    """The backtest of each ladder's *average* score (over its tasks scored at every size).
+
+    The ladder average is one series; its interval resamples tasks (jointly across ladders, with
+    `joint_weights`): each replicate averages the resampled tasks, is forecast by the same
+    methods, and gives one replicate of the error. Methods that use other tasks (the family
+    trend) or item counts are left out: the average has no family beside itself.
+    """
+    unknown = [m for m in methods if m not in AVERAGE_METHODS]
+    if unknown:
+        raise ValueError(f"average_backtest runs {list(AVERAGE_METHODS)}, not {unknown}")
+    usable = [s for s in all_series if len(s.sizes) > min_prefix]
+    weights = joint_weights(usable, n_boot, seed_offset)
+    records, boot = [], {}
+    for s in usable:
+        complete = np.isfinite(s.scores).all(axis=1)
+        if not complete.any():
+            continue
+        Y = s.scores[complete]
+        W = weights[s.name][:, complete]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            replicates = (W @ Y) / W.sum(axis=1, keepdims=True)
+        rows = np.vstack([Y.mean(axis=0), replicates])
+        avg = Series(key=s.key, name=s.name, sizes=s.sizes, tasks=tuple(f"r{i}" for i in range(len(rows))),
+                     scores=rows, chance=np.zeros(len(rows)), n_items=np.full(len(rows), np.nan))
+        fc = forecast(avg, methods, min_prefix)
+        for method in methods:
+            abs_err = np.abs(fc.errors(method))
+            for h in horizons:
+                mask = horizon_mask(s.sizes, h, min_prefix)
+                if not mask.any():
+                    continue
+                per_row = np.nanmean(np.where(mask[None], abs_err, np.nan), axis=(1, 2))
+                draws = per_row[1:]
+                lo, hi = _interval(draws)
+                records.append(s.key | {"ladder": s.name, "group": s.group, "method": method, "horizon": h,
+                                        "n": int(mask.sum()), "n_tasks": int(complete.sum()), "mae": float(per_row[0]),
+                                        "ci_low": lo, "ci_high": hi})
+                boot[(s.name, method, h)] = (draws, draws)
+    table = pd.DataFrame.from_records(records, columns=[c for c in TABLE_COLUMNS if c not in ("rmse", "rmse_low", "rmse_high")])
+    table["rmse"] = table["rmse_low"] = table["rmse_high"] = np.nan
+    return Backtest(table, boot)
+
+
+# --------------------------------------------------------------------------------------------
+# Forecast intervals
+
+INTERVAL_LEVEL = 0.90
+
+
+def interval_coverage(bt: Backtest, method: str, steps: int = 1, level: float = INTERVAL_LEVEL,
+                      n_boot: int = N_BOOT, seed_offset: int = 600) -> pd.DataFrame:
+    """Coverage of `level` forecast intervals `steps` sizes ahead, per ladder, with task-bootstrap intervals.
+
+    The interval around a forecast from origin j is the forecast +- the `level` quantile of the
+    absolute errors of the same method and horizon on forecasts made and scored *inside* the first
+    j sizes (earlier origins whose target is at most size j), pooled over the ladder's tasks. So
+    it uses nothing the forecast could not have seen. Forecasts from origins without such
+    earlier errors get no interval and are not counted. Columns: ladder, group, method, steps,
+    n (forecasts with an interval), coverage, ci_low, ci_high, half_width (mean, in score units).
+    """
+    series = [fc.series for fc in bt.forecasts.values()]
+    weights = joint_weights(series, n_boot, seed_offset)
+    records = []
+    for name, fc in bt.forecasts.items():
+        err = np.abs(fc.errors(method))
+        T, K, _ = err.shape
+        covered = np.zeros(T)
+        counted = np.zeros(T)
+        widths = []
+        for j in range(fc.min_prefix, K - steps + 1):
+            t = j + steps - 1
+            inside = [err[:, jj, jj + steps - 1] for jj in range(fc.min_prefix, j - steps + 1)]
+            history = np.concatenate(inside) if inside else np.array([])
+            history = history[np.isfinite(history)]
+            target = err[:, j, t]
+            ok = np.isfinite(target)
+            if history.size == 0 or not ok.any():
+                continue
+            half = float(np.quantile(history, level))
+            covered += np.where(ok, target <= half, False)
+            counted += ok
+            widths.append(np.full(int(ok.sum()), half))
+        n = int(counted.sum())
+        if n == 0:
+            continue
+        W = weights[name]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            draws = (W @ covered) / (W @ counted)
+        lo, hi = _interval(draws)
+        records.append({"ladder": name, "group": fc.series.group, "method": method, "steps": steps, "n": n,
+                        "coverage": float(covered.sum() / n), "ci_low": lo, "ci_high": hi,
+                        "half_width": float(np.concatenate(widths).mean()), "_draws": draws})
+    return pd.DataFrame.from_records(records)
+
+
+def coverage_by_group(cov: pd.DataFrame) -> pd.DataFrame:
+    """Equal-weight mean over a group's ladders of the coverage, with the averaged replicates' interval."""
+    records = []
+    for (group, method, steps), part in cov.groupby(["group", "method", "steps"], sort=True):
+        draws = np.mean(np.stack(part["_draws"].to_list()), axis=0)
+        lo, hi = _interval(draws)
+        records.append({"group": group, "method": method, "steps": steps, "n_ladders": len(part), "n": int(part["n"].sum()),
+                        "coverage": float(part["coverage"].mean()), "ci_low": lo, "ci_high": hi,
+                        "half_width": float(part["half_width"].mean())})
     return pd.DataFrame.from_records(records)
 
 
