@@ -461,6 +461,19 @@ def _interval(draws: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
     return stats.percentile_interval(draws, level)
 
 
+def _intervals(stacked: np.ndarray, level: float = LEVEL) -> np.ndarray:
+    """(2, rows) percentile intervals of each row of replicates; non-finite draws are ignored
+    (`stats.percentile_interval` row by row only where a row has any, the rest in one call)."""
+    out = np.full((2, stacked.shape[0]), np.nan)
+    clean = np.isfinite(stacked).all(axis=1)
+    tail = (1 - level) / 2
+    if clean.any():
+        out[:, clean] = np.quantile(stacked[clean], [tail, 1 - tail], axis=1)
+    for i in np.flatnonzero(~clean):
+        out[:, i] = stats.percentile_interval(stacked[i], level)
+    return out
+
+
 REGIMES: tuple[str, ...] = ("near_chance", "moving")
 REGIME_LABELS = {"all": "all tasks", "near_chance": "at chance so far", "moving": "off chance"}
 FLOOR = "noise_floor"  # pseudo-method: the error of a forecaster who knew each target's true score
@@ -511,12 +524,8 @@ def _add_intervals(rows: list[dict], replicates: list[tuple[np.ndarray, np.ndarr
     """Percentile intervals of every row's replicates at once (one quantile call, not one per row)."""
     if not rows:
         return
-    tail = (1 - level) / 2
     for which, (low, high) in ((0, ("ci_low", "ci_high")), (1, ("rmse_low", "rmse_high"))):
-        draws = np.stack([r[which] for r in replicates])
-        draws = np.where(np.isfinite(draws), draws, np.nan)
-        with np.errstate(all="ignore"):
-            q = np.nanquantile(draws, [tail, 1 - tail], axis=1) if np.isfinite(draws).any() else np.full((2, len(rows)), np.nan)
+        q = _intervals(np.stack([r[which] for r in replicates]), level)
         for row, lo, hi in zip(rows, q[0], q[1]):
             row[low], row[high] = float(lo), float(hi)
 
@@ -621,34 +630,39 @@ def progress_steps(all_series: list[Series], min_prefix: int = MIN_PREFIX) -> in
 # Aggregates and comparisons
 
 
-def aggregate(bt: Backtest, by: str = "group") -> pd.DataFrame:
+def aggregate(bt: Backtest, by: str = "group", regime: str | None = None) -> pd.DataFrame:
     """Equal-weight mean over ladders of each ladder's MAE and RMSE, per `by` x method x horizon.
 
-    Intervals average the ladders' bootstrap replicates (a bootstrap stratified by ladder).
+    Intervals average the ladders' bootstrap replicates; the replicates of ladders that share
+    tasks come from the same task resamples (`joint_weights`), so the interval carries their
+    dependence. `regime` ("near_chance" or "moving") restricts to forecasts in that regime.
+    floor/floor_low/floor_high: the same average of the item-noise floor (NaN if a ladder lacks it).
     """
-    if bt.table.empty:
+    table = bt.table if regime is None else bt.regimes[(bt.regimes["regime"] == regime) & (bt.regimes["method"] != FLOOR)]
+    if table.empty:
         return pd.DataFrame()
-    records = []
-    for (key, method, horizon), part in bt.table.groupby([by, "method", "horizon"], sort=True):
-        mae_b = np.mean([bt.boot[(l, method, horizon)][0] for l in part["ladder"]], axis=0)
-        rmse_b = np.mean([bt.boot[(l, method, horizon)][1] for l in part["ladder"]], axis=0)
-        lo, hi = _interval(mae_b)
-        rlo, rhi = _interval(rmse_b)
-        records.append(
-            {
-                by: key,
-                "method": method,
-                "horizon": horizon,
-                "n_ladders": len(part),
-                "n": int(part["n"].sum()),
-                "mae": float(part["mae"].mean()),
-                "rmse": float(part["rmse"].mean()),
-                "ci_low": lo,
-                "ci_high": hi,
-                "rmse_low": rlo,
-                "rmse_high": rhi,
-            }
-        )
+    suffix = () if regime is None else (regime,)
+    if regime is None:
+        floor_point = table.set_index(["ladder", "horizon"])["floor"].groupby(level=[0, 1]).first().to_dict()
+    else:
+        f = bt.regimes[(bt.regimes["method"] == FLOOR) & (bt.regimes["regime"] == regime)]
+        floor_point = dict(zip(zip(f["ladder"], f["horizon"]), f["mae"]))
+    records, draws = [], []
+    for (key, method, horizon), part in table.groupby([by, "method", "horizon"], sort=True):
+        names = list(part["ladder"])
+        mae_b = np.mean([bt.boot[(l, method, horizon, *suffix)][0] for l in names], axis=0)
+        rmse_b = np.mean([bt.boot[(l, method, horizon, *suffix)][1] for l in names], axis=0)
+        floors = [bt.boot.get((l, FLOOR, horizon, *suffix)) for l in names]
+        has_floor = all(f is not None for f in floors)
+        floor_b = np.mean([f[0] for f in floors], axis=0) if has_floor else np.full_like(mae_b, np.nan)
+        records.append({by: key, "method": method, "horizon": horizon, "n_ladders": len(part), "n": int(part["n"].sum()),
+                        "mae": float(part["mae"].mean()), "rmse": float(part["rmse"].mean()),
+                        "floor": float(np.mean([floor_point.get((l, horizon), np.nan) for l in names])) if has_floor else np.nan})
+        draws.append((mae_b, rmse_b, floor_b))
+    for i, (low, high) in enumerate((("ci_low", "ci_high"), ("rmse_low", "rmse_high"), ("floor_low", "floor_high"))):
+        q = _intervals(np.stack([d[i] for d in draws]))
+        for record, lo, hi in zip(records, q[0], q[1]):
+            record[low], record[high] = float(lo), float(hi)
     return pd.DataFrame.from_records(records)
 
 
@@ -662,18 +676,20 @@ def _mae_lookup(bt: Backtest) -> dict:
     return cached
 
 
-def _replicates(bt: Backtest, ladders_: list[str], method: str, horizon: str) -> np.ndarray:
-    return np.mean([bt.boot[(l, method, horizon)][0] for l in ladders_], axis=0)
-
-
-def compare(bt: Backtest, method: str, baseline: str, horizon: str, ladders_: list[str]) -> dict:
-    """Paired difference MAE(method) - MAE(baseline) over the given ladders (equal weights)."""
-    maes = _mae_lookup(bt)
+def compare(bt: Backtest, method: str, baseline: str, horizon: str, ladders_: list[str], regime: str | None = None) -> dict:
+    """Paired difference MAE(method) - MAE(baseline) over the given ladders (equal weights),
+    optionally on one regime's forecasts only."""
+    if regime is None:
+        maes = _mae_lookup(bt)
+    else:
+        r = bt.regimes[(bt.regimes["regime"] == regime) & (bt.regimes["horizon"] == horizon)]
+        maes = dict(zip(zip(r["ladder"], r["method"], r["horizon"]), r["mae"]))
+    suffix = () if regime is None else (regime,)
     names = sorted(l for l in set(ladders_) if (l, method, horizon) in maes and (l, baseline, horizon) in maes)
     if not names:
         return {"diff": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n_ladders": 0}
     diff = float(np.mean([maes[(l, method, horizon)] - maes[(l, baseline, horizon)] for l in names]))
-    draws = _replicates(bt, names, method, horizon) - _replicates(bt, names, baseline, horizon)
+    draws = np.mean([bt.boot[(l, method, horizon, *suffix)][0] - bt.boot[(l, baseline, horizon, *suffix)][0] for l in names], axis=0)
     lo, hi = _interval(draws)
     return {"diff": diff, "ci_low": lo, "ci_high": hi, "n_ladders": len(names)}
 
@@ -757,6 +773,7 @@ def average_backtest(
                 boot[(s.name, method, h)] = (draws, draws)
     table = pd.DataFrame.from_records(records, columns=[c for c in TABLE_COLUMNS if c not in ("rmse", "rmse_low", "rmse_high")])
     table["rmse"] = table["rmse_low"] = table["rmse_high"] = np.nan
+    table["floor"] = table["floor_low"] = table["floor_high"] = np.nan
     return Backtest(table, boot)
 
 
@@ -858,412 +875,3 @@ def json_rows(bt: Backtest) -> list[dict]:
     rows.sort(key=lambda d: (d["family"], d["benchmark"], -1 if d["n_shots"] is None else d["n_shots"], d["metric"],
                              horizon_order.get(d["horizon"], 99), order.get(d["method"], 99)))
     return rows
-
-
-# --------------------------------------------------------------------------------------------
-# Chapter "Can we forecast the next model?"
-
-# Harness families are scored with accuracy and acc_norm: the headline uses accuracy.
-HEADLINE_METRICS = ("accuracy", "multiple_choice_grade")
-ROBUSTNESS_METRIC = "acc_norm"
-PCT = 100.0  # errors are shown in percentage points
-
-
-BENCHMARK_LABELS = {"bigbench": "BIG-bench", "lm_eval_harness": "harness", "inverse_scaling": "inverse scaling",
-                    "bigbench_lite": "BIG-bench Lite", "english_nlu": "English NLU"}
-
-
-def _ladder_label(name: str) -> str:
-    """Short display name from a ladder's name (family · benchmark · prompting), metric left out."""
-    family, benchmark, prompting = name.split(" · ")[:3]
-    return f"{family} · {BENCHMARK_LABELS.get(benchmark, benchmark)} · {prompting}"
-
-
-def backtest_ladders(frame: pd.DataFrame | None = None) -> dict[str, list[Series]]:
-    """The book's backtest ladders as series: 'headline' (>= 4 sizes; accuracy or BIG-bench's
-    multiple-choice grade), 'acc_norm' (the harness families' normalised accuracy) and 'palm'
-    (PaLM's three-size ladders, forecast 540B from 8B and 62B)."""
-    from . import data
-
-    frame = data.load_all() if frame is None else frame
-    out: dict[str, list[Series]] = {"headline": [], "acc_norm": [], "palm": []}
-    for ladder in ladders_mod.find_ladders(frame):
-        if len(ladder.sizes) > MIN_PREFIX and ladder.metric in HEADLINE_METRICS:
-            out["headline"].append(series_from_ladder(ladder))
-        elif len(ladder.sizes) > MIN_PREFIX and ladder.metric == ROBUSTNESS_METRIC:
-            out["acc_norm"].append(series_from_ladder(ladder))
-        elif ladder.family == "PaLM" and len(ladder.sizes) == 3:
-            out["palm"].append(series_from_ladder(ladder))
-    return out
-
-
-def _fmt_ci(value: float, low: float, high: float, digits: int = 1) -> str:
-    return fmt.estimate(PCT * value, PCT * low, PCT * high, digits)
-
-
-def ladder_inventory(series: list[Series], min_prefix: int = MIN_PREFIX) -> pd.DataFrame:
-    """Display table: the ladders of the backtest, their sizes, tasks and forecasts."""
-    records = []
-    for s in series:
-        K = len(s.sizes)
-        pairs = int(horizon_mask(s.sizes, "all", min_prefix).sum())
-        records.append(
-            {
-                "Ladder": _ladder_label(s.name),
-                "Group": s.group,
-                "Sizes": K,
-                "Smallest": ladders_mod.size_label(s.sizes[0]),
-                "Largest": ladders_mod.size_label(s.sizes[-1]),
-                "Tasks": len(s.tasks),
-                "Forecasts per method": pairs * len(s.tasks),
-            }
-        )
-    return pd.DataFrame.from_records(records).sort_values(["Group", "Ladder"], ascending=[False, True]).reset_index(drop=True)
-
-
-def headline_display(agg: pd.DataFrame, horizons=("next", "two_ahead", "ge_10x")) -> pd.DataFrame:
-    """Display table: per group x horizon, each method's MAE (pp) with its 95% interval."""
-    rows = agg[agg["horizon"].isin(horizons)].copy()
-    rows["cell"] = [_fmt_ci(r.mae, r.ci_low, r.ci_high) for r in rows.itertuples()]
-    wide = rows.pivot_table(index=["group", "horizon", "n_ladders"], columns="method", values="cell", aggfunc="first")
-    wide = wide.reindex(columns=[m for m in METHODS if m in wide.columns])
-    wide = wide.reset_index()
-    order = {h: i for i, h in enumerate(horizons)}
-    wide = wide.sort_values(["group", "horizon"], key=lambda c: c.map(order) if c.name == "horizon" else c.map(
-        {GROUP_STANDARD: 0, GROUP_INVERSE: 1}))
-    wide["horizon"] = wide["horizon"].map(HORIZON_LABELS)
-    wide = wide.rename(columns={"group": "Task group", "horizon": "Horizon", "n_ladders": "Ladders", **METHOD_LABELS})
-    wide.columns.name = None
-    return wide.reset_index(drop=True)
-
-
-def family_display(bt: Backtest, horizon: str = "next") -> pd.DataFrame:
-    """Display table: per ladder, each method's MAE (pp) at one horizon; the winner named."""
-    part = bt.table[bt.table["horizon"] == horizon]
-    wide = part.pivot_table(index=["group", "ladder"], columns="method", values="mae", aggfunc="first")
-    wide = wide.reindex(columns=[m for m in METHODS if m in wide.columns])
-    win = winners(bt, by="ladder")
-    win = win[win["horizon"] == horizon].set_index("ladder")
-    out = (PCT * wide).round(1)
-    out["Winner"] = [METHOD_LABELS[win.loc[l, "winner"]] for l in out.index.get_level_values("ladder")]
-    out["Margin over runner-up (pp)"] = [
-        _fmt_ci(win.loc[l, "margin"], win.loc[l, "margin_low"], win.loc[l, "margin_high"]) for l in out.index.get_level_values("ladder")
-    ]
-    out = out.reset_index()
-    out["ladder"] = out["ladder"].map(_ladder_label)
-    out = out.sort_values(["group", "ladder"], ascending=[False, True]).drop(columns="group")
-    out = out.rename(columns={"ladder": "Ladder", **METHOD_LABELS})
-    out.columns.name = None
-    return out.reset_index(drop=True)
-
-
-def ratio_curve(bt: Backtest) -> pd.DataFrame:
-    """Chart data: per group x size-ratio bin x method, the equal-weight MAE (pp) with its interval."""
-    agg = aggregate(bt, by="group")
-    part = agg[agg["horizon"].isin(RATIO_LABELS)].copy()
-    part["bin"] = part["horizon"].map({h: i for i, h in enumerate(RATIO_LABELS)})
-    out = pd.DataFrame(
-        {
-            "group": part["group"],
-            "ratio": part["horizon"],
-            "bin": part["bin"],
-            "method": part["method"].map(METHOD_LABELS),
-            "mae": (PCT * part["mae"]).round(2),
-            "low": (PCT * part["ci_low"]).round(2),
-            "high": (PCT * part["ci_high"]).round(2),
-            "ladders": part["n_ladders"],
-            "n": part["n"],
-        }
-    )
-    return out.sort_values(["group", "bin", "method"]).reset_index(drop=True)
-
-
-def relative_grid(bt: Backtest, horizon: str = "next") -> pd.DataFrame:
-    """Chart data: per ladder x method, MAE relative to last value at one horizon (1 = as good)."""
-    part = bt.table[bt.table["horizon"] == horizon]
-    base = part[part["method"] == "last_value"].set_index("ladder")["mae"]
-    out = pd.DataFrame(
-        {
-            "ladder": part["ladder"].map(_ladder_label),
-            "group": part["group"],
-            "method": part["method"].map(METHOD_LABELS),
-            "mae": (PCT * part["mae"]).round(2),
-            "ratio": (part["mae"].to_numpy() / base.reindex(part["ladder"]).to_numpy()).round(3),
-        }
-    )
-    return out.sort_values(["group", "ladder", "method"]).reset_index(drop=True)
-
-
-def median_errors(bt: Backtest, horizon: str = "all") -> pd.DataFrame:
-    """Per ladder x method: median absolute error and the share of forecasts off by more than 0.25."""
-    records = []
-    for name, fc in bt.forecasts.items():
-        mask = horizon_mask(fc.series.sizes, horizon, fc.min_prefix)[None] & fc.valid
-        for m in fc.methods:
-            e = np.abs(fc.errors(m)[mask])
-            records.append({"ladder": name, "group": fc.series.group, "method": m,
-                            "median_ae": float(np.median(e)), "share_over_25": float((e > 0.25).mean())})
-    return pd.DataFrame.from_records(records)
-
-
-def sigmoid_diagnostics(bt: Backtest) -> pd.DataFrame:
-    """Per group x sigmoid method: fits made, share converged, share with the midpoint beyond the
-    largest fitted size (the curve's rise is then pure extrapolation)."""
-    records = []
-    for fc in bt.forecasts.values():
-        for m, d in fc.diagnostics.items():
-            if len(d):
-                records.append({"group": fc.series.group, "method": m, "fits": len(d),
-                                "converged": int(d[:, 0].sum()), "beyond": int(d[:, 2].sum())})
-    if not records:
-        return pd.DataFrame(columns=["group", "method", "fits", "converged", "beyond", "share_converged", "share_beyond"])
-    out = pd.DataFrame.from_records(records).groupby(["group", "method"], as_index=False).sum()
-    out["share_converged"] = out["converged"] / out["fits"]
-    out["share_beyond"] = out["beyond"] / out["fits"]
-    return out
-
-
-def median_summary(medians: pd.DataFrame) -> pd.DataFrame:
-    """Per group x method: mean over ladders of the median absolute error and of the share off by > 25 points."""
-    return medians.groupby(["group", "method"], as_index=False)[["median_ae", "share_over_25"]].mean()
-
-
-@dataclass
-class Headline:
-    """One group x horizon comparison for prose: best method, last value, their paired difference."""
-
-    group: str
-    horizon: str
-    n_ladders: int
-    best: str
-    best_label: str
-    best_mae: float
-    best_low: float
-    best_high: float
-    last_mae: float
-    last_low: float
-    last_high: float
-    gain: float  # MAE(last) - MAE(best): positive when the best method beats last value
-    gain_low: float
-    gain_high: float
-    skill: float  # 1 - MAE(best) / MAE(last)
-    worst: str
-    worst_label: str
-    worst_mae: float
-
-    @property
-    def beats_last(self) -> bool:
-        return self.best != "last_value" and self.gain_low > 0
-
-    def text(self, what: str) -> str:
-
-        return f"{fmt.num(PCT * getattr(self, what), 1)}"
-
-
-def headline(bt: Backtest, agg: pd.DataFrame, group: str, horizon: str, by: str = "group") -> Headline:
-    """Best method against last value for one `by` value (a group, or a ladder) at one horizon."""
-    part = agg[(agg[by] == group) & (agg["horizon"] == horizon)].set_index("method")
-    ladders_ = sorted(set(bt.table[(bt.table[by] == group) & (bt.table["horizon"] == horizon)]["ladder"]))
-    best = str(part["mae"].idxmin())
-    worst = str(part["mae"].idxmax())
-    c = compare(bt, "last_value", best, horizon, ladders_) if best != "last_value" else {"diff": 0.0, "ci_low": 0.0, "ci_high": 0.0}
-    last = part.loc["last_value"]
-    return Headline(
-        group=group, horizon=horizon, n_ladders=int(part["n_ladders"].max()), best=best, best_label=METHOD_LABELS[best],
-        best_mae=float(part.loc[best, "mae"]), best_low=float(part.loc[best, "ci_low"]), best_high=float(part.loc[best, "ci_high"]),
-        last_mae=float(last["mae"]), last_low=float(last["ci_low"]), last_high=float(last["ci_high"]),
-        gain=float(c["diff"]), gain_low=float(c["ci_low"]), gain_high=float(c["ci_high"]),
-        skill=float(1 - part.loc[best, "mae"] / last["mae"]), worst=worst, worst_label=METHOD_LABELS[worst],
-        worst_mae=float(part.loc[worst, "mae"]),
-    )
-
-
-def answer(heads: dict) -> str:
-    """The chapter's one-sentence answer, chosen from the headline comparisons (not written by hand)."""
-
-    nxt, far = heads[(GROUP_STANDARD, "next")], heads[(GROUP_STANDARD, "ge_10x")]
-    inv = heads[(GROUP_INVERSE, "next")]
-    if nxt.beats_last and far.beats_last:
-        lead = (f"Only barely: the best method ({nxt.best_label}) beats simply carrying the last score forward, "
-                f"but by {fmt.num(PCT * nxt.gain, 2)} percentage points at the next size "
-                f"({fmt.pct(nxt.skill)} less error) and by {fmt.num(PCT * far.gain, 1)} points "
-                f"({fmt.pct(far.skill)} less error) ten or more times further out")
-        if nxt.skill > 0.25:
-            lead = lead.replace("Only barely", "Partly")
-    elif nxt.beats_last or far.beats_last:
-        lead = ("Hardly: a trend method beats carrying the last score forward at one horizon only, "
-                "and by a small margin")
-    else:
-        lead = "No: no method beats carrying each task's last score forward"
-    tail = (f"; on the Inverse Scaling Prize tasks, chosen because their scores do not follow the usual trend, "
-            f"{'the best method is ' + inv.best_label if inv.best != 'last_value' else 'last value is best'}"
-            f" and every method misses by {fmt.num(PCT * min(inv.best_mae, inv.last_mae), 0)} points or more on average.")
-    return lead + tail
-
-
-@dataclass
-class ChapterResults:
-    """Everything the chapter prints."""
-
-    series: dict
-    bt: Backtest
-    agg: pd.DataFrame
-    bt_norm: Backtest
-    agg_norm: pd.DataFrame
-    bt_palm: Backtest
-    heads: dict
-    heads_norm: dict
-    inventory: pd.DataFrame
-    headline_table: pd.DataFrame
-    family_table: pd.DataFrame
-    family_table_far: pd.DataFrame
-    curve: pd.DataFrame
-    grid: pd.DataFrame
-    medians: pd.DataFrame
-    median_summary: pd.DataFrame
-    sigmoid_diag: pd.DataFrame
-    palm_table: pd.DataFrame
-    answer: str
-    n_ladders: int
-    n_tasks: int
-    n_forecasts: int
-    wins_next: pd.Series
-    win_table: pd.DataFrame
-    palm: dict
-    seconds: float
-
-    # Shortcuts for prose.
-    @property
-    def std_next(self) -> Headline:
-        return self.heads[(GROUP_STANDARD, "next")]
-
-    @property
-    def std_two(self) -> Headline:
-        return self.heads[(GROUP_STANDARD, "two_ahead")]
-
-    @property
-    def std_far(self) -> Headline:
-        return self.heads[(GROUP_STANDARD, "ge_10x")]
-
-    @property
-    def inv_next(self) -> Headline:
-        return self.heads[(GROUP_INVERSE, "next")]
-
-    @property
-    def inv_far(self) -> Headline:
-        return self.heads[(GROUP_INVERSE, "ge_10x")]
-
-    @property
-    def norm_next(self) -> Headline:
-        return self.heads_norm[(GROUP_STANDARD, "next")]
-
-    @property
-    def norm_far(self) -> Headline:
-        return self.heads_norm[(GROUP_STANDARD, "ge_10x")]
-
-    def mae(self, group: str, horizon: str, method: str) -> pd.Series:
-        """One aggregate row (mae, ci_low, ci_high, ...) of the headline backtest."""
-        a = self.agg
-        return a[(a["group"] == group) & (a["horizon"] == horizon) & (a["method"] == method)].iloc[0]
-
-    def std(self, horizon: str, method: str) -> str:
-        """'x.x [lo, hi]' points: a method's MAE on the standard benchmarks at one horizon."""
-        r = self.mae(GROUP_STANDARD, horizon, method)
-        return _fmt_ci(r["mae"], r["ci_low"], r["ci_high"])
-
-    def inv(self, horizon: str, method: str) -> str:
-        r = self.mae(GROUP_INVERSE, horizon, method)
-        return _fmt_ci(r["mae"], r["ci_low"], r["ci_high"])
-
-    def diag(self, group: str, method: str, column: str) -> float:
-        d = self.sigmoid_diag
-        return float(d[(d["group"] == group) & (d["method"] == method)][column].iloc[0])
-
-    def median(self, group: str, method: str, column: str = "median_ae") -> float:
-        m = self.median_summary
-        return float(m[(m["group"] == group) & (m["method"] == method)][column].iloc[0])
-
-    def wins(self, horizon: str, method: str, group: str | None = None) -> int:
-        """Number of ladders (of one group, or all) on which `method` has the lowest MAE at `horizon`."""
-        w = self.win_table.merge(self.bt.table[["ladder", "group"]].drop_duplicates(), on="ladder")
-        w = w[(w["horizon"] == horizon) & (w["winner"] == method)]
-        return int(len(w) if group is None else (w["group"] == group).sum())
-
-    def close_calls(self, horizon: str) -> int:
-        """Ladders whose winner's margin over the runner-up has a 95% interval reaching zero."""
-        w = self.win_table[self.win_table["horizon"] == horizon]
-        return int((w["margin_low"] <= 0).sum())
-
-    def n_ladders_at(self, horizon: str, group: str | None = None) -> int:
-        """Number of ladders with forecasts at `horizon` (of one group, or all)."""
-        t = self.bt.table[self.bt.table["horizon"] == horizon]
-        if group is not None:
-            t = t[t["group"] == group]
-        return int(t["ladder"].nunique())
-
-    def palm_head(self, benchmark: str, prompting: str) -> Headline:
-        return self.palm[f"PaLM · {benchmark} · {prompting}"]
-
-
-def palm_display(bt: Backtest) -> pd.DataFrame:
-    """Display table: PaLM 540B forecast from 8B and 62B, MAE (pp) per method and ladder."""
-    part = bt.table[bt.table["horizon"] == "next"]
-    out = part.assign(cell=[_fmt_ci(r.mae, r.ci_low, r.ci_high) for r in part.itertuples()])
-    wide = out.pivot_table(index=["ladder", "n_tasks"], columns="method", values="cell", aggfunc="first")
-    wide = wide.reindex(columns=[m for m in METHODS if m in wide.columns]).reset_index()
-    wide["ladder"] = wide["ladder"].map(_ladder_label)
-    wide = wide.rename(columns={"ladder": "Ladder", "n_tasks": "Tasks", **METHOD_LABELS})
-    wide.columns.name = None
-    return wide.sort_values("Ladder").reset_index(drop=True)
-
-
-def chapter_results(n_boot: int = N_BOOT) -> ChapterResults:
-    """Run the book's backtest: headline ladders, the acc_norm check and PaLM's three sizes."""
-    start = time.perf_counter()
-    series = backtest_ladders()
-    horizons = HORIZONS + RATIO_LABELS
-    bt = run_backtest(series["headline"], METHODS, horizons, n_boot=n_boot, seed_offset=600, keep_forecasts=True)
-    fast = tuple(m for m in METHODS if m not in SIGMOID_METHODS)
-    # The acc_norm check leaves out the pooled sigmoid, the slowest method, to keep the chapter fast.
-    norm_methods = tuple(m for m in METHODS if m != "pooled_sigmoid")
-    bt_norm = run_backtest(series["acc_norm"], norm_methods, HORIZONS, n_boot=n_boot, seed_offset=700)
-    bt_palm = run_backtest(series["palm"], fast, ("next",), min_prefix=2, n_boot=n_boot, seed_offset=800)
-    agg = aggregate(bt, by="group")
-    agg_norm = aggregate(bt_norm, by="group")
-    heads = {(g, h): headline(bt, agg, g, h) for g in (GROUP_STANDARD, GROUP_INVERSE) for h in HORIZONS
-             if not agg[(agg["group"] == g) & (agg["horizon"] == h)].empty}
-    heads_norm = {(GROUP_STANDARD, h): headline(bt_norm, agg_norm, GROUP_STANDARD, h) for h in HORIZONS
-                  if not agg_norm[agg_norm["horizon"] == h].empty}
-    win = winners(bt, by="ladder")
-    medians = median_errors(bt)
-    all_rows = bt.table[(bt.table["horizon"] == "all") & (bt.table["method"] == "last_value")]
-    agg_palm = aggregate(bt_palm, by="ladder")
-    palm = {" · ".join(l.split(" · ")[:3]): headline(bt_palm, agg_palm, l, "next", by="ladder") for l in sorted(set(bt_palm.table["ladder"]))}
-    return ChapterResults(
-        series=series,
-        bt=bt,
-        agg=agg,
-        bt_norm=bt_norm,
-        agg_norm=agg_norm,
-        bt_palm=bt_palm,
-        heads=heads,
-        heads_norm=heads_norm,
-        inventory=ladder_inventory(series["headline"]),
-        headline_table=headline_display(agg),
-        family_table=family_display(bt, "next"),
-        family_table_far=family_display(bt, "ge_10x"),
-        curve=ratio_curve(bt),
-        grid=relative_grid(bt, "next"),
-        medians=medians,
-        median_summary=median_summary(medians),
-        sigmoid_diag=sigmoid_diagnostics(bt),
-        palm_table=palm_display(bt_palm),
-        answer=answer(heads),
-        n_ladders=len(series["headline"]),
-        n_tasks=int(sum(len(s.tasks) for s in series["headline"])),
-        n_forecasts=int(all_rows["n"].sum()),
-        wins_next=win[win["horizon"] == "next"]["winner"].map(METHOD_LABELS).value_counts(),
-        win_table=win,
-        palm=palm,
-        seconds=time.perf_counter() - start,
-    )

@@ -210,7 +210,7 @@ def _pooled_objective(x, y, w, c, a, k, mu, x0, sigma, shrinkage):
     return float(r.sum() + shrinkage * ((x0 - mu) ** 2).sum())
 
 
-def _refine_pooled(x, y, w, c, a, k, mu, x0, lo, hi, sigma, shrinkage, max_iter=2 * MAX_ITER, tol=1e-9):
+def _refine_pooled(x, y, w, c, a, k, mu, x0, lo, hi, sigma, shrinkage, max_iter=MAX_ITER, tol=1e-8):
     """Levenberg-Marquardt on (k, mu, x0_1..x0_T): the normal equations are an arrow matrix
     (the x0 block is diagonal), solved exactly through the 2 x 2 Schur complement on (k, mu)."""
     T = x0.size
