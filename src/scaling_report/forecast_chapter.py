@@ -410,6 +410,15 @@ class Facts:
     # anchors
     bigg_avg_line_vs_owen: str
     bigg_sigmoid_far: str
+    owen_average: str
+    owen_tasks: str
+    bhagia_good: str
+    bhagia_rest: str
+    bhagia_reach: str
+    gadre_target: str
+    gadre_reach: str
+    n_harness_ladders: str
+    n_inverse_tasks: str
     answer: str
 
 
@@ -650,6 +659,15 @@ def chapter(n_boot: int = N_BOOT) -> Chapter:
         palm_nlufew=nlu["few-shot"][1],
         bigg_avg_line_vs_owen=_cell(agg_avg_ladder, bigg, "ge_10x", "linear_log_n", by="ladder"),
         bigg_sigmoid_far=_cell(agg_ladder, bigg, "ge_10x", "sigmoid", by="ladder"),
+        owen_average=ANCHORS[0].their_error,
+        owen_tasks=ANCHORS[1].their_error,
+        bhagia_good=ANCHORS[2].their_error,
+        bhagia_rest=ANCHORS[3].their_error,
+        bhagia_reach=ANCHORS[2].reach,
+        gadre_target=ANCHORS[4].target,
+        gadre_reach=ANCHORS[4].reach,
+        n_harness_ladders=fmt.count(sum(s.key.get("benchmark") == "lm_eval_harness" for s in series["headline"])),
+        n_inverse_tasks=fmt.count(len(next(s for s in series["headline"] if s.group == GROUP_INVERSE).tasks)),
         answer=answer_text(std_next, std_far, avg_far, METHOD_LABELS[inv_best_next],
                            float(_row(agg, GROUP_INVERSE, "next", inv_best_next)["mae"])),
     )
