@@ -16,11 +16,12 @@ a forecast from origin j may see) is fitted in one pass:
 2. Refinement. A batched, bounded Levenberg-Marquardt on (k, x0) from the best grid point, with
    the analytic Jacobian; a step is accepted only when it lowers the SSE, so a fit is never
    worse than its grid start.
-3. Degenerate fits. A fit whose k or x0 ends on a bound has no identified rise: k = K_MAX is a
-   step sharper than any step of the ladder (a task at its floor whose last score ticks up is
-   fitted best by a jump just past the last size, which forecasts the ceiling), and x0 on the
-   edge of its range leaves the rise outside the data. `degenerate` flags them, so that a
-   forecaster can refuse to extrapolate them.
+3. Degenerate fits. A fit has no identified rise when k or x0 ends on a bound, or when the
+   fitted curve has not yet risen STATE_LOW (10%) of the way from chance to ceiling at the
+   largest size fitted: the data then show only the foot of the curve, and any steep enough
+   curve through it fits. A task at its floor whose last score ticks up (0, 0, 0.0085) is
+   fitted exactly by a step just past the last size, which forecasts the ceiling.
+   `degenerate` flags these fits, so that a forecaster can refuse to extrapolate them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from .sigmoid import K_MAX, X0_MARGIN, _K_GRID
+from .sigmoid import K_MAX, STATE_LOW, X0_MARGIN, _K_GRID
 
 X0_GRID_STEP = 0.1 * np.log(10.0)  # grid spacing of the midpoint: a tenth of a decade
 MAX_ITER = 60
@@ -44,8 +45,8 @@ class PrefixFits:
 
     j is the number of sizes fitted (the first j); entries are NaN (False for the flags) where
     the prefix was not fitted. `converged`: the refinement's relative change in SSE fell below
-    its tolerance before MAX_ITER. `at_bound`/`degenerate`: k or x0 on a bound (see the module
-    docstring); the two are the same rule, kept under both names for the callers' vocabulary.
+    its tolerance before MAX_ITER. `at_bound`: k or x0 on a bound. `degenerate`: on a bound, or
+    less than STATE_LOW of the rise reached at the largest size fitted (see the module docstring).
     """
 
     log_sizes: np.ndarray  # (K,) natural log of the ladder's sizes
@@ -56,10 +57,7 @@ class PrefixFits:
     sse: np.ndarray
     converged: np.ndarray
     at_bound: np.ndarray
-
-    @property
-    def degenerate(self) -> np.ndarray:
-        return self.at_bound
+    degenerate: np.ndarray
 
     @property
     def fitted(self) -> np.ndarray:
@@ -144,6 +142,11 @@ def _refine(x, y, w, c, a, k, x0, x0_lo, x0_hi, max_iter=MAX_ITER, tol=1e-10):
     return k, x0, sse, converged
 
 
+def _degenerate(x: np.ndarray, js: np.ndarray, k: np.ndarray, x0: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """On a bound, or the curve less than STATE_LOW of the way up at the largest size fitted."""
+    return bound | (expit(k * (x[js - 1] - x0)) < STATE_LOW)
+
+
 def fit_prefixes(n_params, scores, chance, ceiling=1.0, prefixes=None) -> PrefixFits:
     """Fit every task (rows of `scores`, (T, K)) to every prefix length in `prefixes`.
 
@@ -182,7 +185,7 @@ def fit_prefixes(n_params, scores, chance, ceiling=1.0, prefixes=None) -> Prefix
             k0, x00 = _grid_start(x, z, a, j, rows)
             problems.append((j, rows, k0, x00))
     if not problems:
-        return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound)
+        return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound, out_bound.copy())
     js = np.concatenate([np.full(r.size, j) for j, r, _, _ in problems])
     rows = np.concatenate([r for _, r, _, _ in problems])
     k0 = np.concatenate([p[2] for p in problems])
@@ -196,7 +199,9 @@ def fit_prefixes(n_params, scores, chance, ceiling=1.0, prefixes=None) -> Prefix
     bound = (k >= K_MAX * (1 - _BOUND_TOL)) | (k <= 1e-9) | (x0 <= x0_lo + _BOUND_TOL * span) | (x0 >= x0_hi - _BOUND_TOL * span)
     out_k[rows, js], out_x0[rows, js], out_sse[rows, js] = k, x0, sse
     out_conv[rows, js], out_bound[rows, js] = conv, bound
-    return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound)
+    out_degenerate = np.zeros(shape, dtype=bool)
+    out_degenerate[rows, js] = _degenerate(x, js, k, x0, bound)
+    return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound, out_degenerate)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,6 +287,7 @@ def fit_pooled_prefixes(n_params, scores, chance, separate: PrefixFits, ceiling=
     shape = (T, K + 1)
     out_k, out_x0, out_sse = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     out_conv, out_bound = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+    out_degenerate = np.zeros(shape, dtype=bool)
     prefixes = range(3, K + 1) if prefixes is None else prefixes
     for j in sorted(set(int(p) for p in prefixes)):
         rows = np.flatnonzero(separate.fitted[:, j])
@@ -308,4 +314,5 @@ def fit_pooled_prefixes(n_params, scores, chance, separate: PrefixFits, ceiling=
         out_k[rows, j], out_x0[rows, j] = k, x0
         out_sse[rows, j] = _sse(xj, yj, wj, cj, aj, np.full(rows.size, k), x0)
         out_conv[rows, j], out_bound[rows, j] = conv, bound
-    return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound)
+        out_degenerate[rows, j] = _degenerate(x, np.full(rows.size, j), np.full(rows.size, k), x0, bound)
+    return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound, out_degenerate)
