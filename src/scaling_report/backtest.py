@@ -506,18 +506,31 @@ def noise_floor(fc: Forecasts) -> np.ndarray:
     return np.where(fc.valid, np.broadcast_to(floor[:, None, :], fc.valid.shape), np.nan)
 
 
-def _error_sums(abs_err, sq_err, mask, count, weights, base):
-    """One row's point estimates and its (mae, rmse) bootstrap replicates (intervals added later)."""
+def _error_sums(per_origin_abs, per_origin_sq, per_origin_n, select, base):
+    """One row's point estimates and its per-task sums (abs, sq, count), for the replicates.
+
+    per_origin_*: (T, K) sums over the row's targets for each task and origin; select: (T, K)
+    0/1 weights of the origins that belong to the row (all, or one regime's)."""
+    abs_sum = np.einsum("tj,tj->t", per_origin_abs, select)
+    sq_sum = np.einsum("tj,tj->t", per_origin_sq, select)
+    count = np.einsum("tj,tj->t", per_origin_n, select)
     n = int(count.sum())
-    abs_sum = (abs_err * mask).sum(axis=(1, 2))
-    sq_sum = (sq_err * mask).sum(axis=(1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        denom = weights @ count
-        mae_b = (weights @ abs_sum) / denom
-        rmse_b = np.sqrt((weights @ sq_sum) / denom)
     row = base | {"n": n, "n_tasks": int((count > 0).sum()), "mae": float(abs_sum.sum() / n),
                   "rmse": float(math.sqrt(sq_sum.sum() / n))}
-    return row, (mae_b, rmse_b)
+    return row, np.stack([abs_sum, sq_sum, count], axis=1)
+
+
+def _replicates(weights: np.ndarray, sums: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(mae, rmse) bootstrap replicates of every row at once: one matrix product for all rows."""
+    if not sums:
+        return []
+    totals = weights @ np.concatenate(sums, axis=1)  # (n_boot, 3 * rows)
+    out = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i in range(len(sums)):
+            a, s, c = totals[:, 3 * i], totals[:, 3 * i + 1], totals[:, 3 * i + 2]
+            out.append((a / c, np.sqrt(s / c)))
+    return out
 
 
 def _add_intervals(rows: list[dict], replicates: list[tuple[np.ndarray, np.ndarray]], level: float = LEVEL) -> None:
@@ -545,13 +558,13 @@ def summarize(
     """
     s = fc.series
     weights = bootstrap_weights(len(s.tasks), n_boot, seed_offset) if weights is None else weights
-    masks = {h: horizon_mask(s.sizes, h, fc.min_prefix)[None] & fc.valid for h in horizons}
-    regime_masks = {}
+    hmasks = {h: horizon_mask(s.sizes, h, fc.min_prefix).astype(float) for h in horizons}
+    valid = fc.valid.astype(float)
+    selections = {"all": np.ones(fc.valid.shape[:2])}
     if fc.near_chance is not None:
-        at = fc.near_chance[:, :, None]
-        regime_masks = {"near_chance": at, "moving": ~at}
+        selections |= {"near_chance": fc.near_chance.astype(float), "moving": (~fc.near_chance).astype(float)}
     floor = noise_floor(fc)
-    records, boot, split, record_boot, split_boot = [], {}, [], [], []
+    records, split, record_boot, split_boot, keys, split_keys = [], [], [], [], [], []
     for method in (*fc.methods, FLOOR):
         if method == FLOOR:
             if not np.isfinite(floor[fc.valid]).all():
@@ -561,23 +574,27 @@ def summarize(
             err = fc.errors(method)
             abs_err, sq_err = np.nan_to_num(np.abs(err)), np.nan_to_num(err * err)
         for h in horizons:
+            # Sums over each origin's targets in the horizon, (T, K): the regimes select origins.
+            per_abs = np.einsum("tjk,jk->tj", abs_err, hmasks[h])
+            per_sq = np.einsum("tjk,jk->tj", sq_err, hmasks[h])
+            per_n = np.einsum("tjk,jk->tj", valid, hmasks[h])
             base = s.key | {"ladder": s.name, "group": s.group, "method": method, "horizon": h}
-            count = masks[h].sum(axis=(1, 2)).astype(float)
-            if count.sum() == 0:
-                continue
-            row, b = _error_sums(abs_err, sq_err, masks[h], count, weights, base)
-            records.append(row)
-            record_boot.append(b)
-            boot[(s.name, method, h)] = b
-            for regime, rmask in regime_masks.items():
-                mask = masks[h] & rmask
-                count = mask.sum(axis=(1, 2)).astype(float)
-                if count.sum() == 0:
+            for regime, select in selections.items():
+                if np.einsum("tj,tj->", per_n, select) == 0:
                     continue
-                row, b = _error_sums(abs_err, sq_err, mask, count, weights, base | {"regime": regime})
-                split.append(row)
-                split_boot.append(b)
-                boot[(s.name, method, h, regime)] = b
+                if regime == "all":
+                    row, sums = _error_sums(per_abs, per_sq, per_n, select, base)
+                    records.append(row)
+                    record_boot.append(sums)
+                    keys.append((s.name, method, h))
+                else:
+                    row, sums = _error_sums(per_abs, per_sq, per_n, select, base | {"regime": regime})
+                    split.append(row)
+                    split_boot.append(sums)
+                    split_keys.append((s.name, method, h, regime))
+    record_boot = _replicates(weights, record_boot)
+    split_boot = _replicates(weights, split_boot)
+    boot = dict(zip(keys, record_boot)) | dict(zip(split_keys, split_boot))
     _add_intervals(records, record_boot)
     _add_intervals(split, split_boot)
     return records, boot, split
