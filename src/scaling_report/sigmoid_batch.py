@@ -77,66 +77,70 @@ def _x0_bounds(log_sizes: np.ndarray, j: int) -> tuple[float, float]:
 
 
 def _grid_start(x: np.ndarray, z: np.ndarray, a: np.ndarray, j: int, rows: np.ndarray):
-    """Best grid (k, x0) and its SSE for tasks `rows` on the first j sizes."""
+    """Best grid (k, x0) for tasks `rows` on the first j sizes.
+
+    A task's SSE at grid point g is a^2 sum_i S_gi^2 - 2 a sum_i S_gi z_i + const; with a > 0
+    its argmin is that of a sum_i S_gi^2 - 2 sum_i S_gi z_i (one matrix product per block)."""
     lo, hi = _x0_bounds(x, j)
     x0_grid = np.arange(lo, hi + 1e-9, X0_GRID_STEP)
     kk, xx = np.meshgrid(K_GRID, x0_grid, indexing="ij")
     kk, xx = kk.ravel(), xx.ravel()
     S = expit(kk[:, None] * (x[None, :j] - xx[:, None]))  # (G, j)
     S2 = (S * S).sum(axis=1)  # (G,)
-    k_best = np.empty(rows.size)
-    x0_best = np.empty(rows.size)
+    best = np.empty(rows.size, dtype=int)
     for start in range(0, rows.size, TASK_CHUNK):
         part = rows[start:start + TASK_CHUNK]
-        zp, ap = z[part, :j], a[part]
-        cross = S @ zp.T  # (G, n)
-        sse = (ap * ap)[None, :] * S2[:, None] - 2 * ap[None, :] * cross  # + sum z^2, constant per task
-        best = np.argmin(sse, axis=0)
-        k_best[start:start + part.size] = kk[best]
-        x0_best[start:start + part.size] = xx[best]
-    return k_best, x0_best
+        score = z[part, :j] @ S.T  # (n, G), contiguous along the grid
+        score *= -2.0
+        score += a[part, None] * S2[None, :]
+        best[start:start + part.size] = np.argmin(score, axis=1)
+    return kk[best], xx[best]
 
 
-def _sse(x, y, w, c, a, k, x0):
-    """Weighted SSE per row; x is (M,) shared by all rows."""
-    r = (c[:, None] + a[:, None] * expit(k[:, None] * (x[None, :] - x0[:, None])) - y) * w
-    return np.einsum("ij,ij->i", r, r)
+def _progress_and_sse(x, y, c, a, k, x0):
+    """Progress logistic(k (x - x0)) per row and point, and each row's SSE; x (M,) shared."""
+    s = expit(k[:, None] * (x[None, :] - x0[:, None]))
+    r = c[:, None] + a[:, None] * s - y
+    return s, np.einsum("ij,ij->i", r, r)
 
 
-def _refine(x, y, w, c, a, k, x0, x0_lo, x0_hi, max_iter=MAX_ITER, tol=1e-10):
-    """Batched bounded Levenberg-Marquardt on (k, x0); x (M,) shared, y and w (P, M)."""
+def _sse(x, y, c, a, k, x0):
+    return _progress_and_sse(x, y, c, a, k, x0)[1]
+
+
+def _refine(x, y, c, a, k, x0, x0_lo, x0_hi, max_iter=MAX_ITER, tol=1e-9):
+    """Batched bounded Levenberg-Marquardt on (k, x0); x (M,) shared by the rows of y (P, M).
+
+    Each row's progress values are kept from its last accepted point, so an iteration costs one
+    evaluation of the curve (at the trial point)."""
     k, x0 = k.copy(), x0.copy()
-    sse = _sse(x, y, w, c, a, k, x0)
+    s, sse = _progress_and_sse(x, y, c, a, k, x0)
     lam = np.full(k.size, 1e-3)
     converged = np.zeros(k.size, dtype=bool)
     active = np.arange(k.size)
     for _ in range(max_iter):
         if active.size == 0:
             break
-        ya, wa, ca, aa = y[active], w[active], c[active], a[active]
+        ya, ca, aa, sa = y[active], c[active], a[active], s[active]
         ka, x0a = k[active], x0[active]
         d = x[None, :] - x0a[:, None]
-        s = expit(ka[:, None] * d)
-        r = (ca[:, None] + aa[:, None] * s - ya) * wa
-        ds = aa[:, None] * s * (1 - s) * wa
+        r = ca[:, None] + aa[:, None] * sa - ya
+        ds = aa[:, None] * sa * (1 - sa)
         jk, jx = ds * d, -ds * ka[:, None]
-        hkk, hkx, hxx = (jk * jk).sum(1), (jk * jx).sum(1), (jx * jx).sum(1)
-        gk, gx = (jk * r).sum(1), (jx * r).sum(1)
+        hkk, hkx, hxx = np.einsum("ij,ij->i", jk, jk), np.einsum("ij,ij->i", jk, jx), np.einsum("ij,ij->i", jx, jx)
+        gk, gx = np.einsum("ij,ij->i", jk, r), np.einsum("ij,ij->i", jx, r)
         la = lam[active]
         dkk, dxx = hkk * (1 + la) + 1e-12, hxx * (1 + la) + 1e-12
         det = dkk * dxx - hkx * hkx
-        step_k = -(dxx * gk - hkx * gx) / det
-        step_x = -(dkk * gx - hkx * gk) / det
-        k_new = np.clip(ka + step_k, 0.0, K_MAX)
-        x0_new = np.clip(x0a + step_x, x0_lo[active], x0_hi[active])
-        sse_new = _sse(x, ya, wa, ca, aa, k_new, x0_new)
-        better = sse_new < sse[active]
-        gain = np.where(better, sse[active] - sse_new, 0.0)
-        idx_better = active[better]
-        k[idx_better], x0[idx_better], = k_new[better], x0_new[better]
+        k_new = np.clip(ka - (dxx * gk - hkx * gx) / det, 0.0, K_MAX)
+        x0_new = np.clip(x0a - (dkk * gx - hkx * gk) / det, x0_lo[active], x0_hi[active])
+        s_new, sse_new = _progress_and_sse(x, ya, ca, aa, k_new, x0_new)
         sse_old = sse[active]
-        sse[idx_better] = sse_new[better]
+        better = sse_new < sse_old
+        idx = active[better]
+        k[idx], x0[idx], sse[idx], s[idx] = k_new[better], x0_new[better], sse_new[better], s_new[better]
         lam[active] = np.where(better, np.maximum(la / 3, 1e-9), np.minimum(la * 4, 1e9))
+        gain = np.where(better, sse_old - sse_new, 0.0)
         done = (better & (gain <= tol * (sse_old + 1e-12))) | (lam[active] >= 1e9)
         converged[active[done]] = True
         active = active[~done]
@@ -178,30 +182,23 @@ def fit_prefixes(n_params, scores, chance, ceiling=1.0, prefixes=None) -> Prefix
     observed = np.isfinite(Y)
     z = np.where(observed, Y - np.where(fittable, c, 0.0)[:, None], 0.0)
     a = np.where(fittable, h - c, 1.0)
-    # Stack every (task, prefix) problem for one batched refinement.
-    problems = []
+    if not prefixes:
+        return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound, out_bound.copy())
+    out_degenerate = np.zeros(shape, dtype=bool)
     for j in prefixes:
         rows = np.flatnonzero(fittable & observed[:, :j].all(axis=1))
-        if rows.size:
-            k0, x00 = _grid_start(x, z, a, j, rows)
-            problems.append((j, rows, k0, x00))
-    if not problems:
-        return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound, out_bound.copy())
-    js = np.concatenate([np.full(r.size, j) for j, r, _, _ in problems])
-    rows = np.concatenate([r for _, r, _, _ in problems])
-    k0 = np.concatenate([p[2] for p in problems])
-    x00 = np.concatenate([p[3] for p in problems])
-    w = (np.arange(K)[None, :] < js[:, None]).astype(float)
-    yp = np.where(w > 0, np.nan_to_num(Y[rows]), 0.0)
-    x0_lo = np.full(rows.size, x[0] - X0_MARGIN)
-    x0_hi = x[js - 1] + X0_MARGIN
-    k, x0, sse, conv = _refine(x, yp, w, c[rows], a[rows], k0, x00, x0_lo, x0_hi)
-    span = x0_hi - x0_lo
-    bound = (k >= K_MAX * (1 - _BOUND_TOL)) | (k <= 1e-9) | (x0 <= x0_lo + _BOUND_TOL * span) | (x0 >= x0_hi - _BOUND_TOL * span)
-    out_k[rows, js], out_x0[rows, js], out_sse[rows, js] = k, x0, sse
-    out_conv[rows, js], out_bound[rows, js] = conv, bound
-    out_degenerate = np.zeros(shape, dtype=bool)
-    out_degenerate[rows, js] = _degenerate(x, js, k, x0, bound)
+        if rows.size == 0:
+            continue
+        k0, x00 = _grid_start(x, z, a, j, rows)
+        yj = Y[rows, :j]
+        x0_lo, x0_hi = _x0_bounds(x, j)
+        lo_arr, hi_arr = np.full(rows.size, x0_lo), np.full(rows.size, x0_hi)
+        k, x0, sse, conv = _refine(x[:j], yj, c[rows], a[rows], k0, x00, lo_arr, hi_arr)
+        span = x0_hi - x0_lo
+        bound = (k >= K_MAX * (1 - _BOUND_TOL)) | (k <= 1e-9) | (x0 <= x0_lo + _BOUND_TOL * span) | (x0 >= x0_hi - _BOUND_TOL * span)
+        out_k[rows, j], out_x0[rows, j], out_sse[rows, j] = k, x0, sse
+        out_conv[rows, j], out_bound[rows, j] = conv, bound
+        out_degenerate[rows, j] = _degenerate(x, np.full(rows.size, j), k, x0, bound)
     return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound, out_degenerate)
 
 
@@ -211,37 +208,38 @@ def fit_prefixes(n_params, scores, chance, ceiling=1.0, prefixes=None) -> Prefix
 SHRINKAGE = 0.1  # prior precision of the midpoints, as in `sigmoid.fit_pooled`
 
 
-def _pooled_objective(x, y, w, c, a, k, mu, x0, sigma, shrinkage):
-    r = _sse(x, y, w, c, a, np.full(x0.size, k), x0) / sigma**2
-    return float(r.sum() + shrinkage * ((x0 - mu) ** 2).sum())
+def _pooled_objective(x, y, c, a, k, mu, x0, sigma, shrinkage):
+    s, sse = _progress_and_sse(x, y, c, a, np.full(x0.size, k), x0)
+    return s, float(sse.sum() / sigma**2 + shrinkage * ((x0 - mu) ** 2).sum())
 
 
-def _refine_pooled(x, y, w, c, a, k, mu, x0, lo, hi, sigma, shrinkage, max_iter=MAX_ITER, tol=1e-8):
+def _refine_pooled(x, y, c, a, k, mu, x0, lo, hi, sigma, shrinkage, max_iter=MAX_ITER, tol=1e-7):
     """Levenberg-Marquardt on (k, mu, x0_1..x0_T): the normal equations are an arrow matrix
-    (the x0 block is diagonal), solved exactly through the 2 x 2 Schur complement on (k, mu)."""
+    (the x0 block is diagonal), solved exactly through the 2 x 2 Schur complement on (k, mu).
+    The gradient and Hessian are recomputed only after an accepted step."""
     T = x0.size
-    obj = _pooled_objective(x, y, w, c, a, k, mu, x0, sigma, shrinkage)
-    lam, converged = 1e-3, False
+    s, obj = _pooled_objective(x, y, c, a, k, mu, x0, sigma, shrinkage)
+    lam, converged, stale = 1e-3, False, True
     for _ in range(max_iter):
-        d = x[None, :] - x0[:, None]
-        s = expit(k * d)
-        r = (c[:, None] + a[:, None] * s - y) * w / sigma
-        ds = a[:, None] * s * (1 - s) * w / sigma
-        jk, jx = ds * d, -ds * k
-        h_kk = (jk * jk).sum()
-        h_kx = (jk * jx).sum(axis=1)  # (T,)
-        h_xx = (jx * jx).sum(axis=1) + shrinkage
-        h_mm = T * shrinkage
-        g_k = (jk * r).sum()
-        g_x = (jx * r).sum(axis=1) + shrinkage * (x0 - mu)
-        g_m = -shrinkage * (x0 - mu).sum()
+        if stale:
+            d = x[None, :] - x0[:, None]
+            r = (c[:, None] + a[:, None] * s - y) / sigma
+            ds = a[:, None] * s * (1 - s) / sigma
+            jk, jx = ds * d, -ds * k
+            h_kk = float(np.einsum("ij,ij->", jk, jk))
+            h_kx = np.einsum("ij,ij->i", jk, jx)  # (T,)
+            h_xx = np.einsum("ij,ij->i", jx, jx) + shrinkage
+            g_k = float(np.einsum("ij,ij->", jk, r))
+            g_x = np.einsum("ij,ij->i", jx, r) + shrinkage * (x0 - mu)
+            g_m = -shrinkage * float((x0 - mu).sum())
+            stale = False
         D = h_xx * (1 + lam) + 1e-12
-        # Schur complement on (k, mu): b_t = (h_kx_t, -shrinkage).
-        a11 = h_kk * (1 + lam) + 1e-12 - (h_kx * h_kx / D).sum()
-        a12 = -(h_kx * -shrinkage / D).sum()
-        a22 = h_mm * (1 + lam) + 1e-12 - (shrinkage * shrinkage / D).sum()
-        r1 = -g_k + (h_kx * g_x / D).sum()
-        r2 = -g_m + (-shrinkage * g_x / D).sum()
+        # Schur complement on (k, mu): the coupling of x0_t is (h_kx_t, -shrinkage).
+        a11 = h_kk * (1 + lam) + 1e-12 - float((h_kx * h_kx / D).sum())
+        a12 = shrinkage * float((h_kx / D).sum())
+        a22 = T * shrinkage * (1 + lam) + 1e-12 - shrinkage * shrinkage * float((1 / D).sum())
+        r1 = -g_k + float((h_kx * g_x / D).sum())
+        r2 = -g_m - shrinkage * float((g_x / D).sum())
         det = a11 * a22 - a12 * a12
         dk = (a22 * r1 - a12 * r2) / det
         dm = (a11 * r2 - a12 * r1) / det
@@ -249,10 +247,10 @@ def _refine_pooled(x, y, w, c, a, k, mu, x0, lo, hi, sigma, shrinkage, max_iter=
         k_new = float(np.clip(k + dk, 0.0, K_MAX))
         mu_new = float(np.clip(mu + dm, lo, hi))
         x0_new = np.clip(x0 + dx, lo, hi)
-        obj_new = _pooled_objective(x, y, w, c, a, k_new, mu_new, x0_new, sigma, shrinkage)
+        s_new, obj_new = _pooled_objective(x, y, c, a, k_new, mu_new, x0_new, sigma, shrinkage)
         if obj_new < obj:
             gain = obj - obj_new
-            k, mu, x0, obj = k_new, mu_new, x0_new, obj_new
+            k, mu, x0, obj, s, stale = k_new, mu_new, x0_new, obj_new, s_new, True
             lam = max(lam / 3, 1e-9)
             if gain <= tol * (obj + 1e-12):
                 converged = True
@@ -296,7 +294,6 @@ def fit_pooled_prefixes(n_params, scores, chance, separate: PrefixFits, ceiling=
             continue
         xj = x[:j]
         yj, cj, aj = Y[rows, :j], c[rows], h[rows] - c[rows]
-        wj = np.ones_like(yj)
         total_n = rows.size * j
         s2 = max(float(separate.sse[rows, j].sum()) / max(total_n - 2 * rows.size, 1), 1e-4)
         ks, x0s = separate.k[rows, j], separate.x0[rows, j]
@@ -307,13 +304,13 @@ def fit_pooled_prefixes(n_params, scores, chance, separate: PrefixFits, ceiling=
         S = expit(k0 * (xj[None, :] - grid[:, None]))  # (G, j)
         sse = (aj * aj)[None, :] * (S * S).sum(axis=1)[:, None] - 2 * aj[None, :] * (S @ (yj - cj[:, None]).T)
         x0_start = grid[np.argmin(sse, axis=0)]
-        k, mu, x0, conv = _refine_pooled(xj, yj, wj, cj, aj, k0, float(x0_start.mean()), x0_start, lo, hi,
+        k, mu, x0, conv = _refine_pooled(xj, yj, cj, aj, k0, float(x0_start.mean()), x0_start, lo, hi,
                                          np.sqrt(s2), shrinkage)
         span = hi - lo
         k_bound = k >= K_MAX * (1 - _BOUND_TOL) or k <= 1e-9
         bound = k_bound | (x0 <= lo + _BOUND_TOL * span) | (x0 >= hi - _BOUND_TOL * span)
         out_k[rows, j], out_x0[rows, j] = k, x0
-        out_sse[rows, j] = _sse(xj, yj, wj, cj, aj, np.full(rows.size, k), x0)
+        out_sse[rows, j] = _sse(xj, yj, cj, aj, np.full(rows.size, k), x0)
         out_conv[rows, j], out_bound[rows, j] = conv, bound
         out_degenerate[rows, j] = _degenerate(x, np.full(rows.size, j), np.full(rows.size, k), x0, bound)
     return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound, out_degenerate)
