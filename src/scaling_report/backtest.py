@@ -549,12 +549,14 @@ def summarize(
     n_boot: int = N_BOOT,
     seed_offset: int = 0,
     weights: np.ndarray | None = None,
+    regime_horizons: tuple[str, ...] | None = None,
 ) -> tuple[list[dict], dict, list[dict]]:
     """Rows of MAE/RMSE with bootstrap intervals for every method and horizon of one ladder, the
     bootstrap replicates, and the same rows split by regime.
 
     `weights` (n_boot, T) are the task resample counts (from `joint_weights`); without them the
-    ladder gets its own stream, seeded by `seed_offset`.
+    ladder gets its own stream, seeded by `seed_offset`. `regime_horizons` limits the regime
+    split to those horizons (all by default).
     """
     s = fc.series
     weights = bootstrap_weights(len(s.tasks), n_boot, seed_offset) if weights is None else weights
@@ -580,6 +582,8 @@ def summarize(
             per_n = np.einsum("tjk,jk->tj", valid, hmasks[h])
             base = s.key | {"ladder": s.name, "group": s.group, "method": method, "horizon": h}
             for regime, select in selections.items():
+                if regime != "all" and regime_horizons is not None and h not in regime_horizons:
+                    continue
                 if np.einsum("tj,tj->", per_n, select) == 0:
                     continue
                 if regime == "all":
@@ -615,15 +619,16 @@ def run_backtest(
     seed_offset: int = 600,
     progress: Progress | None = None,
     keep_forecasts: bool = False,
+    regime_horizons: tuple[str, ...] | None = None,
 ) -> Backtest:
     """Backtest every series with at least min_prefix + 1 sizes; tasks resampled jointly across
-    ladders that share them (`joint_weights`)."""
+    ladders that share them (`joint_weights`); the regime split at `regime_horizons` (all by default)."""
     usable = [s for s in all_series if len(s.sizes) > min_prefix]
     weights = joint_weights(usable, n_boot, seed_offset)
     records, boot, kept, split = [], {}, {}, []
     for s in usable:
         fc = forecast(s, methods, min_prefix, progress)
-        rows, b, by_regime = summarize(fc, horizons, n_boot, weights=weights[s.name])
+        rows, b, by_regime = summarize(fc, horizons, n_boot, weights=weights[s.name], regime_horizons=regime_horizons)
         records.extend(rows)
         split.extend(by_regime)
         boot.update(b)
@@ -711,11 +716,13 @@ def compare(bt: Backtest, method: str, baseline: str, horizon: str, ladders_: li
     return {"diff": diff, "ci_low": lo, "ci_high": hi, "n_ladders": len(names)}
 
 
-def winners(bt: Backtest, by: str = "ladder") -> pd.DataFrame:
+def winners(bt: Backtest, by: str = "ladder", horizons: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Per `by` (ladder or group) x horizon: the lowest-MAE method, the runner-up, and the paired
-    95% interval of the winner's margin over the runner-up and over last value."""
+    95% interval of the winner's margin over the runner-up and over last value (at `horizons`,
+    all by default)."""
     records = []
-    for (key, horizon), part in bt.table.groupby([by, "horizon"], sort=True):
+    table = bt.table if horizons is None else bt.table[bt.table["horizon"].isin(horizons)]
+    for (key, horizon), part in table.groupby([by, "horizon"], sort=True):
         names = sorted(set(part["ladder"]))
         means = part.groupby("method")["mae"].mean().sort_values()
         # Each ladder contributes equally, and only methods present on all its ladders compete.

@@ -477,10 +477,11 @@ def chapter(n_boot: int = N_BOOT) -> Chapter:
     """Run the chapter's backtests and assemble its facts and tables."""
     series = backtest_ladders()
     horizons = bk.HORIZONS + bk.RATIO_LABELS
-    bt = bk.run_backtest(series["headline"], METHODS, horizons, n_boot=n_boot, seed_offset=600, keep_forecasts=True)
-    bt_norm = bk.run_backtest(series["acc_norm"], METHODS, bk.HORIZONS, n_boot=n_boot, seed_offset=700)
+    bt = bk.run_backtest(series["headline"], METHODS, horizons, n_boot=n_boot, seed_offset=600, keep_forecasts=True,
+                         regime_horizons=("next", "ge_10x"))
+    bt_norm = bk.run_backtest(series["acc_norm"], METHODS, bk.HORIZONS, n_boot=n_boot, seed_offset=700, regime_horizons=())
     two_size = tuple(m for m in METHODS if m not in bk.SIGMOID_METHODS)
-    bt_palm = bk.run_backtest(series["palm"], two_size, ("next",), min_prefix=2, n_boot=n_boot, seed_offset=800)
+    bt_palm = bk.run_backtest(series["palm"], two_size, ("next",), min_prefix=2, n_boot=n_boot, seed_offset=800, regime_horizons=())
     bt_avg = bk.average_backtest(series["headline"], horizons=bk.HORIZONS, n_boot=n_boot, seed_offset=600)
     agg = bk.aggregate(bt)
     agg_ladder = bk.aggregate(bt, by="ladder")
@@ -489,7 +490,7 @@ def chapter(n_boot: int = N_BOOT) -> Chapter:
     agg_avg_ladder = bk.aggregate(bt_avg, by="ladder")
     by_regime = {r: bk.aggregate(bt, regime=r) for r in bk.REGIMES}
     agg_palm = bk.aggregate(bt_palm, by="ladder")
-    win = bk.winners(bt, by="ladder")
+    win = bk.winners(bt, by="ladder", horizons=("next", "ge_10x"))
     coverage = pd.concat([bk.interval_coverage(bt, m, steps, n_boot=n_boot) for m in INTERVAL_METHODS for steps in (1, 2)])
     cov = bk.coverage_by_group(coverage)
     medians = median_summary(bt)
