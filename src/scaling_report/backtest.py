@@ -7,20 +7,31 @@ predicts each task's score at every larger size s_t (t > j). Nothing at or above
 Methods (scores are fractions; every prediction is clipped to [0, 1]):
 
 * `last_value`: the task's score at the largest observed size.
+* `mean_last_two`: the mean of the task's scores at the two largest observed sizes.
+* `noise_aware_level`: the Kalman-filtered level of a random walk in log N observed through
+  binomial item noise (`noise_aware_level`); each task's drift from its own gains.
 * `momentum`: the task's last gain (s_{j-1} -> s_j) repeated once per further step of the ladder.
 * `linear_log_n`: least-squares line of the task's score on log10 N over the prefix.
-* `sigmoid`: a per-task sigmoid in log N between the task's chance floor and a ceiling,
-  fitted by `scaling_report.sigmoid.fit_sigmoid` to the prefix.
+* `sigmoid`: a per-task sigmoid in log N between the task's chance floor and a ceiling of 1,
+  fitted by the batched fitter `scaling_report.sigmoid_batch.fit_prefixes` (every task and
+  origin at once; `sigmoid.fit_sigmoid` is its reference in the tests).
 * `pooled_sigmoid`: sigmoids with a shared slope and task midpoints shrunk toward the
-  family's, fitted jointly to all tasks' prefixes by `scaling_report.sigmoid.fit_pooled`.
+  family's, fitted jointly per origin by `sigmoid_batch.fit_pooled_prefixes`.
+  For both sigmoids a degenerate fit (no identified rise, see `sigmoid_batch`) is not
+  extrapolated: it forecasts its own fitted value at the largest size seen.
 * `family_trend`: the task's last score plus the change that a line in log N through the
   family-average score (average over the tasks) predicts from s_j to s_t.
+* `fitted_family_trend`: the same change added to the task's own fitted line at s_j.
 
 Horizons group the (origin, target) pairs: `next` (t = j + 1), `two_ahead` (t = j + 2), `ge_10x`
 (s_t / s_j >= 10) and `all`. Errors are prediction minus actual score; MAE and RMSE pool every
 forecast of a ladder, and their 95% intervals come from a percentile bootstrap that resamples
 tasks (each task keeps all its forecasts), with the same draws for every method so that method
-differences are paired. Families are aggregated with equal weight per ladder.
+differences are paired, and for every ladder of a benchmark (`joint_weights`) so that ladders
+sharing tasks move together. Each error is reported beside the item-noise floor and split by
+regime (tasks still at chance over the prefix, or off chance). Families are aggregated with equal
+weight per ladder. `average_backtest` forecasts ladder-average scores; `interval_coverage` checks
+forecast intervals calibrated inside the prefix.
 """
 
 from __future__ import annotations
