@@ -12,6 +12,7 @@ import pandas as pd
 from . import backtest as bk
 from . import fmt
 from . import ladders as ladders_mod
+from .sigmoid import STATE_LOW
 from .backtest import GROUP_INVERSE, GROUP_STANDARD, HORIZON_LABELS, METHOD_LABELS, METHODS, N_BOOT
 
 # Harness families are scored with accuracy and acc_norm: the headline uses accuracy.
@@ -335,6 +336,8 @@ class Facts:
     inv_last_next: str
     inv_last_far: str
     inv_best_next_label: str
+    inv_best_next: str
+    rise_seen: str
     inv_best_far_label: str
     inv_floor_next: str
     # wins
@@ -592,6 +595,8 @@ def chapter(n_boot: int = N_BOOT) -> Chapter:
         inv_last_next=mae(GROUP_INVERSE, "next", "last_value"),
         inv_last_far=mae(GROUP_INVERSE, "ge_10x", "last_value"),
         inv_best_next_label=METHOD_LABELS[inv_best_next],
+        inv_best_next=mae(GROUP_INVERSE, "next", inv_best_next),
+        rise_seen=fmt.pct(STATE_LOW),
         inv_best_far_label=METHOD_LABELS[_best(agg, GROUP_INVERSE, "ge_10x")],
         inv_floor_next=_ci(*_row(agg, GROUP_INVERSE, "next", "last_value")[["floor", "floor_low", "floor_high"]]),
         n_ladders_next=fmt.count(int(bt.table[bt.table["horizon"] == "next"]["ladder"].nunique())),
