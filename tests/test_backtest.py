@@ -415,5 +415,13 @@ class TestChapterFigures:
         from scaling_report import forecast_chapter
 
         tie = {"method": "family_trend", "label": "family-average trend", "diff": 0.001, "ci_low": -0.001, "ci_high": 0.003, "skill": 0.01}
-        text = forecast_chapter.answer_text(tie, tie, tie, "last value", 0.12)
-        assert text.startswith("Per task, no") and "does not beat last value" in text and "last value is best" in text
+        text = forecast_chapter.answer_text(tie, tie, tie, tie, 0.12)
+        assert text.startswith("Per task, no") and "does not beat last value" in text and "no method beats last value" in text
+
+    def test_answer_names_a_winner_whose_interval_excludes_zero(self):
+        from scaling_report import forecast_chapter
+
+        win = {"method": "family_trend", "label": "family-average trend", "diff": 0.004, "ci_low": 0.002, "ci_high": 0.006, "skill": 0.1}
+        tie = win | {"ci_low": -0.001}
+        text = forecast_chapter.answer_text(win, win, win, tie, 0.12)
+        assert text.startswith("Per task, only a little: the best method (family-average trend)") and "10% less error" in text

@@ -453,8 +453,9 @@ def _ladders(bt: bk.Backtest, group: str, horizon: str) -> list[str]:
     return sorted(set(t[(t["group"] == group) & (t["horizon"] == horizon)]["ladder"]))
 
 
-def answer_text(std_next: dict, std_far: dict, avg_far: dict, inv_best_label: str, inv_last: float) -> str:
-    """The chapter's answer, chosen from the comparisons (each dict: best label, gain, interval, skill)."""
+def answer_text(std_next: dict, std_far: dict, avg_far: dict, inv_next: dict, inv_mae: float) -> str:
+    """The chapter's answer, chosen from the comparisons (each dict: method, label, diff = MAE(last
+    value) - MAE(method) with its interval ci_low/ci_high, and skill = diff / MAE(last value))."""
     def beats(d):
         return d["method"] != "last_value" and d["ci_low"] > 0
 
@@ -470,9 +471,9 @@ def answer_text(std_next: dict, std_far: dict, avg_far: dict, inv_best_label: st
     avg = (f"; averaged over a ladder's tasks, a line in log N cuts the error ten or more times ahead by "
            f"{fmt.pct(avg_far['skill'])}" if beats(avg_far) else
            "; averaged over a ladder's tasks, a line in log N does not beat last value either")
-    tail = (f"; on the Inverse Scaling Prize tasks, chosen because their scores break the usual trend, "
-            f"{'the best method is ' + inv_best_label if inv_best_label != METHOD_LABELS['last_value'] else 'last value is best'}"
-            f" and misses by {fmt.num(PCT * inv_last, 0)} points on average at the next size.")
+    inverse = (f"the {inv_next['label']} beats last value" if beats(inv_next) else "no method beats last value")
+    tail = (f"; on the Inverse Scaling Prize tasks, chosen because their scores break the usual trend, {inverse}, "
+            f"and the best misses the next size by {fmt.num(PCT * inv_mae, 0)} points on average.")
     return lead + avg + tail
 
 
@@ -674,7 +675,7 @@ def chapter(n_boot: int = N_BOOT) -> Chapter:
         gadre_reach=ANCHORS[4].reach,
         n_harness_ladders=fmt.count(sum(s.key.get("benchmark") == "lm_eval_harness" for s in series["headline"])),
         n_inverse_tasks=fmt.count(len(next(s for s in series["headline"] if s.group == GROUP_INVERSE).tasks)),
-        answer=answer_text(std_next, std_far, avg_far, METHOD_LABELS[inv_best_next],
+        answer=answer_text(std_next, std_far, avg_far, comparison(GROUP_INVERSE, "next", bt, agg),
                            float(_row(agg, GROUP_INVERSE, "next", inv_best_next)["mae"])),
     )
     return Chapter(
