@@ -488,12 +488,12 @@ def chapter(n_boot: int = N_BOOT) -> Chapter:
     bt_palm = bk.run_backtest(series["palm"], two_size, ("next",), min_prefix=2, n_boot=n_boot, seed_offset=800, regime_horizons=())
     bt_avg = bk.average_backtest(series["headline"], horizons=bk.HORIZONS, n_boot=n_boot, seed_offset=600)
     agg = bk.aggregate(bt)
-    agg_ladder = bk.aggregate(bt, by="ladder")
+    agg_ladder = bt.table  # per-ladder rows already carry their intervals
     agg_norm = bk.aggregate(bt_norm)
     agg_avg = bk.aggregate(bt_avg)
-    agg_avg_ladder = bk.aggregate(bt_avg, by="ladder")
+    agg_avg_ladder = bt_avg.table
     by_regime = {r: bk.aggregate(bt, regime=r) for r in bk.REGIMES}
-    agg_palm = bk.aggregate(bt_palm, by="ladder")
+    agg_palm = bt_palm.table
     win = bk.winners(bt, by="ladder", horizons=("next", "ge_10x"))
     coverage = pd.concat([bk.interval_coverage(bt, m, steps, n_boot=n_boot) for m in INTERVAL_METHODS for steps in (1, 2)])
     cov = bk.coverage_by_group(coverage)
