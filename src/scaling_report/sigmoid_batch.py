@@ -36,7 +36,8 @@ from .sigmoid import K_MAX, STATE_LOW, X0_MARGIN, _K_GRID
 X0_GRID_STEP = 0.2 * np.log(10.0)  # grid spacing of the midpoint: a fifth of a decade
 K_GRID = _K_GRID[::2]  # every other slope of the reference fitter's grid (the refinement does the rest)
 MAX_ITER = 60
-TASK_CHUNK = 2048  # tasks per grid block (bounds the grid's memory to ~ grid size x chunk floats)
+TASK_CHUNK = 2048
+STACK_LIMIT = 200_000  # (task, prefix) problems x sizes up to which all prefixes are refined together  # tasks per grid block (bounds the grid's memory to ~ grid size x chunk floats)
 _BOUND_TOL = 1e-6
 
 
@@ -97,10 +98,13 @@ def _grid_start(x: np.ndarray, z: np.ndarray, a: np.ndarray, j: int, rows: np.nd
     return kk[best], xx[best]
 
 
-def _progress_and_sse(x, y, c, a, k, x0):
-    """Progress logistic(k (x - x0)) per row and point, and each row's SSE; x (M,) shared."""
+def _progress_and_sse(x, y, c, a, k, x0, w=None):
+    """Progress logistic(k (x - x0)) per row and point, and each row's SSE; x (M,) shared,
+    w (P, M) optional 0/1 weights of the points each row fits."""
     s = expit(k[:, None] * (x[None, :] - x0[:, None]))
     r = c[:, None] + a[:, None] * s - y
+    if w is not None:
+        r = r * w
     return s, np.einsum("ij,ij->i", r, r)
 
 
@@ -108,24 +112,26 @@ def _sse(x, y, c, a, k, x0):
     return _progress_and_sse(x, y, c, a, k, x0)[1]
 
 
-def _refine(x, y, c, a, k, x0, x0_lo, x0_hi, max_iter=MAX_ITER, tol=1e-9):
-    """Batched bounded Levenberg-Marquardt on (k, x0); x (M,) shared by the rows of y (P, M).
+def _refine(x, y, c, a, k, x0, x0_lo, x0_hi, w=None, max_iter=MAX_ITER, tol=1e-9):
+    """Batched bounded Levenberg-Marquardt on (k, x0); x (M,) shared by the rows of y (P, M),
+    w (P, M) optional 0/1 weights of the points each row fits.
 
     Each row's progress values are kept from its last accepted point, so an iteration costs one
     evaluation of the curve (at the trial point)."""
     k, x0 = k.copy(), x0.copy()
-    s, sse = _progress_and_sse(x, y, c, a, k, x0)
+    w = np.ones_like(y) if w is None else w
+    s, sse = _progress_and_sse(x, y, c, a, k, x0, w)
     lam = np.full(k.size, 1e-3)
     converged = np.zeros(k.size, dtype=bool)
     active = np.arange(k.size)
     for _ in range(max_iter):
         if active.size == 0:
             break
-        ya, ca, aa, sa = y[active], c[active], a[active], s[active]
+        ya, ca, aa, sa, wa = y[active], c[active], a[active], s[active], w[active]
         ka, x0a = k[active], x0[active]
         d = x[None, :] - x0a[:, None]
-        r = ca[:, None] + aa[:, None] * sa - ya
-        ds = aa[:, None] * sa * (1 - sa)
+        r = (ca[:, None] + aa[:, None] * sa - ya) * wa
+        ds = aa[:, None] * sa * (1 - sa) * wa
         jk, jx = ds * d, -ds * ka[:, None]
         hkk, hkx, hxx = np.einsum("ij,ij->i", jk, jk), np.einsum("ij,ij->i", jk, jx), np.einsum("ij,ij->i", jx, jx)
         gk, gx = np.einsum("ij,ij->i", jk, r), np.einsum("ij,ij->i", jx, r)
@@ -134,7 +140,7 @@ def _refine(x, y, c, a, k, x0, x0_lo, x0_hi, max_iter=MAX_ITER, tol=1e-9):
         det = dkk * dxx - hkx * hkx
         k_new = np.clip(ka - (dxx * gk - hkx * gx) / det, 0.0, K_MAX)
         x0_new = np.clip(x0a - (dkk * gx - hkx * gk) / det, x0_lo[active], x0_hi[active])
-        s_new, sse_new = _progress_and_sse(x, ya, ca, aa, k_new, x0_new)
+        s_new, sse_new = _progress_and_sse(x, ya, ca, aa, k_new, x0_new, wa)
         sse_old = sse[active]
         better = sse_new < sse_old
         idx = active[better]
@@ -185,20 +191,33 @@ def fit_prefixes(n_params, scores, chance, ceiling=1.0, prefixes=None) -> Prefix
     if not prefixes:
         return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound, out_bound.copy())
     out_degenerate = np.zeros(shape, dtype=bool)
+    starts = []
     for j in prefixes:
         rows = np.flatnonzero(fittable & observed[:, :j].all(axis=1))
-        if rows.size == 0:
+        if rows.size:
+            starts.append((j, rows, *_grid_start(x, z, a, j, rows)))
+    # Small ladders: one refinement over every (task, prefix), the points beyond a prefix weighted 0
+    # (fewer, larger array operations). Large ones: one refinement per prefix on its own columns.
+    stacked = sum(r.size for _, r, _, _ in starts) * K <= STACK_LIMIT
+    groups = [starts] if stacked else [[s] for s in starts]
+    for group in groups:
+        if not group:
             continue
-        k0, x00 = _grid_start(x, z, a, j, rows)
-        yj = Y[rows, :j]
-        x0_lo, x0_hi = _x0_bounds(x, j)
-        lo_arr, hi_arr = np.full(rows.size, x0_lo), np.full(rows.size, x0_hi)
-        k, x0, sse, conv = _refine(x[:j], yj, c[rows], a[rows], k0, x00, lo_arr, hi_arr)
+        js = np.concatenate([np.full(r.size, j) for j, r, _, _ in group])
+        rows = np.concatenate([r for _, r, _, _ in group])
+        k0 = np.concatenate([g[2] for g in group])
+        x00 = np.concatenate([g[3] for g in group])
+        width = int(js.max())
+        w = (np.arange(width)[None, :] < js[:, None]).astype(float)
+        yp = np.where(w > 0, np.nan_to_num(Y[rows, :width]), 0.0)
+        x0_lo = x[0] - X0_MARGIN + np.zeros(rows.size)
+        x0_hi = x[js - 1] + X0_MARGIN
+        k, x0, sse, conv = _refine(x[:width], yp, c[rows], a[rows], k0, x00, x0_lo, x0_hi, w)
         span = x0_hi - x0_lo
         bound = (k >= K_MAX * (1 - _BOUND_TOL)) | (k <= 1e-9) | (x0 <= x0_lo + _BOUND_TOL * span) | (x0 >= x0_hi - _BOUND_TOL * span)
-        out_k[rows, j], out_x0[rows, j], out_sse[rows, j] = k, x0, sse
-        out_conv[rows, j], out_bound[rows, j] = conv, bound
-        out_degenerate[rows, j] = _degenerate(x, np.full(rows.size, j), k, x0, bound)
+        out_k[rows, js], out_x0[rows, js], out_sse[rows, js] = k, x0, sse
+        out_conv[rows, js], out_bound[rows, js] = conv, bound
+        out_degenerate[rows, js] = _degenerate(x, js, k, x0, bound)
     return PrefixFits(x, c, h, out_k, out_x0, out_sse, out_conv, out_bound, out_degenerate)
 
 
