@@ -252,7 +252,7 @@ class Anchor:
 
 
 ANCHORS = (
-    Anchor("Owen 2024 (Epoch)", "BIG-Bench Hard average, 11 model families",
+    Anchor("Owen 2024 (Epoch)", "BIG-Bench Hard average, 11 model architectures",
            "one order of magnitude of compute", "about 6 points MAE",
            "BIG-G ladder average, line in log N, ≥10× larger",
            "one family and its own recipe here; Owen's fit spans families, by compute rather than parameters"),
