@@ -114,3 +114,19 @@ class TestFitPooledPrefixes:
         separate = sigmoid_batch.fit_prefixes(SIZES, scores, chance)
         with pytest.raises(ValueError, match="shrinkage"):
             sigmoid_batch.fit_pooled_prefixes(SIZES, scores, chance, separate, shrinkage=-1)
+
+
+class TestRealLadder:
+    def test_bigg_prefix_fits_no_worse_than_the_reference(self):
+        from scaling_report import backtest, data, ladders
+
+        ladder = ladders.find_ladders(data.load_bigg())[0]
+        s = backtest.series_from_ladder(ladder)
+        rows = np.arange(0, len(s.tasks), 3)  # every third task keeps the reference loop short
+        scores, chance = s.scores[rows], s.chance[rows]
+        fits = sigmoid_batch.fit_prefixes(s.sizes, scores, chance)
+        for i in range(len(rows)):
+            for j in (3, 6, len(s.sizes)):
+                oracle = sigmoid.fit_sigmoid(s.sizes[:j], scores[i, :j], chance[i])
+                # Equal to within 1%: both optimisers stop on flat ridges (a slow rise far beyond the sizes).
+                assert fits.sse[i, j] <= 1.01 * oracle.sse + 1e-4, (s.tasks[rows[i]], j)
