@@ -140,7 +140,7 @@ class TestSummaries:
         scores = np.clip(0.3 + 0.05 * g.standard_normal((12, 6)).cumsum(axis=1), 0, 1)
         s = make_series(scores)
         fc = backtest.forecast(s, FAST)
-        rows, boot = backtest.summarize(fc, ("all",), n_boot=200, seed_offset=5)
+        rows, boot, _ = backtest.summarize(fc, ("all",), n_boot=200, seed_offset=5)
         row = next(r for r in rows if r["method"] == "last_value")
         # Direct: every (task, origin, target) error of last value.
         errors = [abs(scores[i, j - 1] - scores[i, t]) for i in range(12) for j in range(3, 6) for t in range(j, 6)]
@@ -215,3 +215,213 @@ class TestProgress:
         lines = stream.getvalue().splitlines()
         assert lines[-1].startswith("analyze: 100%")
         assert 2 <= len(lines) <= 5
+
+
+class TestNewBaselines:
+    def test_mean_of_the_last_two(self):
+        scores = np.array([[0.1, 0.2, 0.4, 0.5, 0.6, 0.7]])
+        fc = backtest.forecast(make_series(scores), ("mean_last_two",))
+        np.testing.assert_allclose(fc.pred["mean_last_two"][0, 3, 3:], 0.3)
+        np.testing.assert_allclose(fc.pred["mean_last_two"][0, 4, 4:], 0.45)
+
+    def test_fitted_level_plus_family_trend_is_exact_on_lines(self):
+        s = make_series(linear_scores([0.1, 0.2, 0.3], 0.05))
+        fc = backtest.forecast(s, ("fitted_family_trend",))
+        assert np.nanmax(np.abs(fc.errors("fitted_family_trend"))) < 1e-12
+
+    def test_fitted_level_uses_the_tasks_line_not_its_last_score(self):
+        # Task 0: a flat line with a noisy last point; the level is the line's value at the last size.
+        scores = np.vstack([[0.3, 0.3, 0.4, 0.3, 0.3, 0.3], np.full(6, 0.5)])
+        fc = backtest.forecast(make_series(scores), ("fitted_family_trend",))
+        x = np.log10(SIZES[:3])
+        slope, intercept = np.polyfit(x, scores[0, :3], 1)
+        family_slope = np.polyfit(x, scores[:, :3].mean(axis=0), 1)[0]
+        expected = intercept + slope * x[-1] + family_slope * (np.log10(SIZES[3:]) - x[-1])
+        np.testing.assert_allclose(fc.pred["fitted_family_trend"][0, 3, 3:], expected, atol=1e-12)
+
+    def test_noise_aware_level_is_the_prefix_mean_for_pure_noise(self):
+        # Gains far below the item noise: no drift is estimated and the filter averages the sizes seen.
+        scores = np.array([[0.50, 0.51, 0.50, 0.51, 0.50, 0.51]])
+        s = make_series(scores)
+        s = backtest.Series(s.key, s.name, s.sizes, s.tasks, s.scores, np.array([0.25]), np.array([100.0]))
+        fc = backtest.forecast(s, ("noise_aware_level",))
+        for j in (3, 4, 5):
+            assert fc.pred["noise_aware_level"][0, j, j] == pytest.approx(scores[0, :j].mean(), abs=1e-4)
+
+    def test_noise_aware_level_is_the_last_value_without_noise(self):
+        scores = np.clip(0.3 + 0.05 * rng(9).standard_normal((4, 6)).cumsum(axis=1), 0, 1)
+        s = make_series(scores)
+        s = backtest.Series(s.key, s.name, s.sizes, s.tasks, s.scores, s.chance, np.full(4, np.nan))
+        fc = backtest.forecast(s, ("noise_aware_level", "last_value"))
+        np.testing.assert_allclose(fc.pred["noise_aware_level"], fc.pred["last_value"], atol=1e-12)
+
+
+class TestDegenerateSigmoids:
+    def test_floor_tasks_are_not_forecast_to_jump_to_the_ceiling(self):
+        # The issue's case: two tasks at 0-0.0085 gave MAE 0.995 for the sigmoids against 0.002 for last value.
+        scores = np.array([[0.0, 0.0, 0.0085, 0.0, 0.0, 0.004], [0.0, 0.004, 0.0, 0.0085, 0.0, 0.0]])
+        s = make_series(scores, chance=np.zeros(2))
+        fc = backtest.forecast(s, ("last_value", "sigmoid", "pooled_sigmoid"))
+        last = np.nanmean(np.abs(fc.errors("last_value")))
+        for m in ("sigmoid", "pooled_sigmoid"):
+            assert np.nanmean(np.abs(fc.errors(m))) < last + 0.01, m
+            assert fc.diagnostics[m][:, 3].any()  # flagged degenerate
+
+    def test_a_sigmoid_seen_into_its_rise_is_still_extrapolated(self):
+        sizes = np.geomspace(1e6, 1e12, 10)
+        truth = sigmoid.sigmoid_curve(np.log(sizes), 1.0, np.log(1e9), 0.25, 1.0)
+        fc = backtest.forecast(make_series(truth[None, :], sizes=sizes, name="S · b · 0-shot · accuracy"), ("sigmoid",))
+        assert np.nanmax(np.abs(fc.errors("sigmoid")[:, 6, 6:])) < 1e-3
+
+
+class TestJointBootstrap:
+    def make(self, name, tasks, benchmark="toybench"):
+        s = make_series(linear_scores(np.linspace(0.1, 0.3, len(tasks)), 0.02), name=name, benchmark=benchmark)
+        return backtest.Series(s.key, s.name, s.sizes, tuple(tasks), s.scores, s.chance, s.n_items)
+
+    def test_shared_tasks_get_the_same_counts_in_every_ladder(self):
+        a = self.make("A · toybench · 0-shot · accuracy", ["t1", "t2", "t3"])
+        b = self.make("B · toybench · 0-shot · accuracy", ["t2", "t3", "t4"])
+        w = backtest.joint_weights([a, b], n_boot=200)
+        np.testing.assert_array_equal(w[a.name][:, 1:], w[b.name][:, :2])
+
+    def test_draws_are_keyed_by_benchmark_not_by_position(self):
+        a = self.make("A · toybench · 0-shot · accuracy", ["t1", "t2", "t3"])
+        c = self.make("C · otherbench · 0-shot · accuracy", ["t1", "t2", "t3"], benchmark="otherbench")
+        w1 = backtest.joint_weights([a, c], n_boot=100)
+        w2 = backtest.joint_weights([c, a], n_boot=100)
+        np.testing.assert_array_equal(w1[a.name], w2[a.name])
+        assert not np.array_equal(w1[a.name], w1[c.name])  # different benchmarks resample independently
+
+    def test_joint_resampling_widens_the_interval_of_identical_ladders(self):
+        # Two copies of one ladder: jointly resampled, their average varies as one ladder does.
+        g = rng(12)
+        scores = np.clip(0.3 + 0.05 * g.standard_normal((30, 6)).cumsum(axis=1), 0, 1)
+        a = make_series(scores, name="A · toybench · 0-shot · accuracy")
+        b = make_series(scores, name="B · toybench · 0-shot · accuracy")
+        bt = backtest.run_backtest([a, b], ("last_value",), ("next",), n_boot=400)
+        agg = backtest.aggregate(bt).iloc[0]
+        single = bt.table.iloc[0]
+        assert agg["ci_high"] - agg["ci_low"] == pytest.approx(single["ci_high"] - single["ci_low"])
+
+
+class TestNoiseFloor:
+    def test_floor_is_the_mean_absolute_deviation_of_a_binomial_score(self):
+        n, p = 400, 0.3
+        draws = rng(13).binomial(n, p, size=200_000) / n
+        simulated = np.abs(draws - p).mean()
+        s = make_series(np.full((1, 6), p))
+        s = backtest.Series(s.key, s.name, s.sizes, s.tasks, s.scores, s.chance, np.array([float(n)]))
+        floor = backtest.noise_floor(backtest.forecast(s, ("last_value",)))
+        assert np.nanmax(floor) == pytest.approx(simulated, rel=0.02)
+
+    def test_table_carries_the_floor(self):
+        s = make_series(np.clip(0.3 + 0.05 * rng(2).standard_normal((10, 6)).cumsum(axis=1), 0, 1))
+        bt = backtest.run_backtest([s], FAST, ("next",), n_boot=50)
+        p = np.clip(s.scores, 0.5 / 1000, 1 - 0.5 / 1000)
+        expected = np.sqrt(2 / np.pi) * np.sqrt(p * (1 - p) / 1000)[:, 3:].mean()
+        assert bt.table["floor"].iloc[0] == pytest.approx(expected)
+
+
+class TestRegimes:
+    def test_a_task_at_chance_and_a_moving_task_are_told_apart(self):
+        scores = np.vstack([np.full(6, 0.25), linear_scores([0.3], 0.1)[0]])
+        fc = backtest.forecast(make_series(scores), FAST)
+        assert fc.near_chance[0, 3:].all() and not fc.near_chance[1, 3:].any()
+
+    def test_regime_rows_partition_the_forecasts(self):
+        scores = np.vstack([np.full(6, 0.25), np.full(6, 0.26), linear_scores([0.3], 0.1)[0]])
+        bt = backtest.run_backtest([make_series(scores)], ("last_value",), ("all",), n_boot=50)
+        reg = bt.regimes[bt.regimes["method"] == "last_value"]
+        assert reg["n"].sum() == bt.table["n"].iloc[0]
+
+
+class TestLadderAverages:
+    def test_a_line_forecasts_the_average_of_lines_exactly(self):
+        s = make_series(linear_scores([0.1, 0.2, 0.3], 0.05) + np.array([[0.0], [0.0], [0.0]]))
+        bt = backtest.average_backtest([s], n_boot=100)
+        t = bt.table.set_index(["method", "horizon"])
+        assert t.loc[("linear_log_n", "next"), "mae"] < 1e-12
+        assert t.loc[("last_value", "next"), "mae"] == pytest.approx(0.05)
+
+    def test_interval_resamples_tasks(self):
+        g = rng(14)
+        scores = np.clip(0.3 + 0.05 * g.standard_normal((20, 6)).cumsum(axis=1), 0, 1)
+        bt = backtest.average_backtest([make_series(scores)], n_boot=300)
+        row = bt.table[(bt.table["method"] == "last_value") & (bt.table["horizon"] == "next")].iloc[0]
+        # Independently: resample tasks with the same joint draws and recompute the average's error.
+        w = backtest.joint_weights([make_series(scores)], 300, seed_offset=600)[make_series(scores).name]
+        avg = (w @ scores) / w.sum(axis=1, keepdims=True)
+        replicates = np.mean([np.abs(avg[:, j - 1] - avg[:, j]) for j in range(3, 6)], axis=0)
+        assert row["ci_low"] == pytest.approx(np.quantile(replicates, 0.025))
+        assert row["ci_high"] == pytest.approx(np.quantile(replicates, 0.975))
+
+
+class TestIntervalCoverage:
+    def test_nominal_coverage_on_exchangeable_errors(self):
+        # Constant scores plus independent noise: last value's errors are alike at every origin,
+        # so intervals calibrated on earlier origins cover about 90% of later forecasts.
+        g = rng(15)
+        sizes = np.geomspace(1e6, 1e12, 12)
+        scores = 0.5 + 0.03 * g.standard_normal((400, 12))
+        s = make_series(scores, sizes=sizes)
+        bt = backtest.run_backtest([s], ("last_value",), ("next",), n_boot=100, keep_forecasts=True)
+        cov = backtest.interval_coverage(bt, "last_value", steps=1, n_boot=100).iloc[0]
+        assert cov["coverage"] == pytest.approx(0.9, abs=0.02)
+
+
+@pytest.fixture(scope="module")
+def series():
+    from scaling_report import forecast_chapter
+
+    return forecast_chapter.backtest_ladders()["headline"]
+
+
+class TestChapterFigures:
+    """Chapter 6's claims recomputed independently on the real ladders."""
+
+    def test_pythia_average_line_against_last_value_ten_times_ahead(self, series):
+        pythia = next(s for s in series if s.name.startswith("Pythia · lm_eval_harness · 0-shot"))
+        bt = backtest.average_backtest([pythia], horizons=("ge_10x",), n_boot=50)
+        got = bt.table.set_index("method")["mae"]
+        complete = np.isfinite(pythia.scores).all(axis=1)
+        avg = pythia.scores[complete].mean(axis=0)
+        x = np.log10(pythia.sizes)
+        line, last = [], []
+        for j in range(3, len(x)):
+            slope, intercept = np.polyfit(x[:j], avg[:j], 1)
+            for t in range(j, len(x)):
+                if pythia.sizes[t] / pythia.sizes[j - 1] >= 10:
+                    line.append(abs(np.clip(intercept + slope * x[t], 0, 1) - avg[t]))
+                    last.append(abs(avg[j - 1] - avg[t]))
+        assert got["linear_log_n"] == pytest.approx(np.mean(line))
+        assert got["last_value"] == pytest.approx(np.mean(last))
+        assert got["linear_log_n"] < got["last_value"]
+
+    def test_joint_resampling_widens_the_harness_interval(self, series):
+        harness = [s for s in series if s.key.get("benchmark") == "lm_eval_harness"]
+        bt = backtest.run_backtest(harness, ("last_value", "family_trend"), ("next",), n_boot=400)
+        joint = backtest.compare(bt, "last_value", "family_trend", "next", [s.name for s in harness])
+        # Independent streams per ladder, as before the fix: the same statistic with unshared draws.
+        draws = []
+        for i, s in enumerate(harness):
+            fc = backtest.forecast(s, ("last_value", "family_trend"))
+            _, boot, _ = backtest.summarize(fc, ("next",), n_boot=400, seed_offset=1000 + i)
+            draws.append(boot[(s.name, "last_value", "next")][0] - boot[(s.name, "family_trend", "next")][0])
+        lo, hi = np.quantile(np.mean(draws, axis=0), [0.025, 0.975])
+        assert joint["ci_high"] - joint["ci_low"] > 1.2 * (hi - lo)
+
+    def test_answer_names_no_winner_when_every_interval_reaches_zero(self):
+        from scaling_report import forecast_chapter
+
+        tie = {"method": "family_trend", "label": "family-average trend", "diff": 0.001, "ci_low": -0.001, "ci_high": 0.003, "skill": 0.01}
+        text = forecast_chapter.answer_text(tie, tie, tie, tie, 0.12)
+        assert text.startswith("Per task, no") and "does not beat last value" in text and "no method beats last value" in text
+
+    def test_answer_names_a_winner_whose_interval_excludes_zero(self):
+        from scaling_report import forecast_chapter
+
+        win = {"method": "family_trend", "label": "family-average trend", "diff": 0.004, "ci_low": 0.002, "ci_high": 0.006, "skill": 0.1}
+        tie = win | {"ci_low": -0.001}
+        text = forecast_chapter.answer_text(win, win, win, tie, 0.12)
+        assert text.startswith("Per task, only a little: the best method (family-average trend)") and "10% less error" in text

@@ -97,9 +97,9 @@ def amd_site(site_dir, tmp_path_factory):
 
 
 @pytest.mark.parametrize("page", CHART_PAGES)
-def test_charts_draw_with_an_amd_loader_on_the_page(driver, amd_site, page):
+def test_charts_draw_with_an_amd_loader_on_the_page(driver, amd_site, site_dir, page):
     driver.get(amd_site + page)
-    charts = _wait_for_charts(driver)
+    charts = _wait_for_charts(driver, len(parse(site_dir, page).charts))
     assert charts and all(c["state"] == "rendered" and c["svg"] for c in charts), page
     # the vega bundles defined globals, not AMD modules, and the page got its loader back
     assert driver.execute_script("return typeof window.vega === 'object' && typeof window.vegaEmbed === 'function'")

@@ -150,8 +150,23 @@
         if (node[key]) { walk(node[key], true); }
       });
     })(spec, true);
+    // legends: one column, labels no wider than the column, wherever a chart sets its own
+    (function legends(node) {
+      if (!node || typeof node !== "object") { return; }
+      Object.keys(node).forEach(function (key) {
+        var value = node[key];
+        if (key === "legend" && value && typeof value === "object") {
+          if (value.columns && value.columns > 1) { value.columns = 1; }
+          if (value.orient === "right" || value.orient === "left") { value.orient = "bottom"; }
+          value.labelLimit = Math.min(value.labelLimit || 320, viewWidth);
+        } else {
+          legends(value);
+        }
+      });
+    })(spec);
     spec.config = spec.config || {};
-    spec.config.legend = Object.assign({}, spec.config.legend || {}, { orient: "bottom", direction: "vertical" });
+    spec.config.legend = Object.assign({}, spec.config.legend || {},
+      { orient: "bottom", direction: "vertical", labelLimit: viewWidth });
     return spec;
   }
 

@@ -9,13 +9,17 @@ from . import PALETTE
 
 METHOD_ORDER = (
     "last value",
+    "mean of the last two",
+    "noise-aware level",
     "momentum (last gain repeated)",
     "linear in log N",
     "per-task sigmoid",
     "pooled sigmoid",
     "family-average trend",
+    "fitted level + family trend",
 )
-METHOD_COLORS = dict(zip(METHOD_ORDER, [PALETTE[4], PALETTE[2], PALETTE[3], PALETTE[1], PALETTE[5], PALETTE[0]]))
+METHOD_COLORS = dict(zip(METHOD_ORDER, [PALETTE[4], PALETTE[7], PALETTE[6], PALETTE[2], PALETTE[3], PALETTE[1], PALETTE[5],
+                                        PALETTE[0], "#7fa7d9"]))
 
 
 def _method_scale(present) -> alt.Scale:
