@@ -76,3 +76,11 @@ class TestTable:
         frame = pd.DataFrame({"exact": [4.5, 7.0], "whole": [4.0, 12.0], "fine": [0.12345, 0.5]})
         lines = fmt.table(frame, digits=3).to_markdown().splitlines()
         assert lines[2:] == ["| 4\\.5 | 4 | 0\\.123 |", "| 7\\.0 | 12 | 0\\.500 |"]
+
+    def test_a_bare_web_address_becomes_a_link_and_nothing_else_does(self, pandoc):
+        frame = pd.DataFrame({"source": ["https://arxiv.org/abs/2206.04615", "see https://x.org", "javascript:alert(1)",
+                                         "https://a.org/<script>"]})
+        page = pandoc(fmt.table(frame).to_markdown())
+        links = re.findall(r'<a href="([^"]+)"', page)
+        assert links == ["https://arxiv.org/abs/2206.04615"]
+        assert cells(page)[1:] == ["see https://x.org", "javascript:alert(1)", "https://a.org/<script>"]

@@ -60,6 +60,17 @@ def markdown_text(value) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
+_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$")
+
+
+def markdown_cell(value, digits: int = 3) -> str:
+    """A cell as Markdown: a bare web address becomes a link, anything else literal text."""
+    text = cell(value, digits)
+    if _URL.match(text):
+        return f"<{text}>"  # a pandoc autolink; the pattern admits no character that could end it
+    return markdown_text(text)
+
+
 def cell(value, digits: int = 3) -> str:
     """One table cell as text: floats with `digits` decimals and a true minus, '—' for missing."""
     import numbers
@@ -119,7 +130,7 @@ class Table:
         rule = "|" + "|".join(self._alignment(c) for c in columns) + "|"
         decimals = [self._column_digits(c) for c in columns]
         rows = [
-            "| " + " | ".join(markdown_text(cell(value, d)) for value, d in zip(record, decimals)) + " |"
+            "| " + " | ".join(markdown_cell(value, d) for value, d in zip(record, decimals)) + " |"
             for record in self.frame.itertuples(index=False, name=None)
         ]
         return "\n".join([header, rule, *rows]) + "\n"
