@@ -105,3 +105,11 @@ class TestTheme:
             assert config[part]["labelFontSize"] >= 11 and config[part]["titleFontSize"] >= 11
         assert config["title"]["fontSize"] >= 11 and config["text"]["fontSize"] >= 11
         assert config["legend"]["symbolOpacity"] == 1
+
+    def test_the_renderer_raises_every_font_size_to_11_px(self):
+        scaling_report.setup()
+        chart = _chart("a").properties(title=alt.TitleParams("t", fontSize=8)).configure_header(labelFontSize=9)
+        markdown = chart._repr_mimebundle_()["text/markdown"]
+        spec = json.loads(re.search(r'class="sr-vega-spec">(.*)</script></div>', markdown).group(1))
+        sizes = re.findall(r'"(\w*[fF]ontSize)":\s*([0-9.]+)', json.dumps(spec))
+        assert sizes and all(float(size) >= 11 for _, size in sizes)

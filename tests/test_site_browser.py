@@ -125,6 +125,12 @@ document.querySelectorAll("div.sr-vega").forEach(function (chart) {
   var svg = chart.querySelector("svg");
   if (!svg) { return; }
   var frame = svg.getBoundingClientRect();
+  var scale = frame.width / (svg.viewBox.baseVal.width || frame.width);
+  var smallest = Infinity;
+  svg.querySelectorAll("text").forEach(function (text) {
+    if (text.textContent.trim()) { smallest = Math.min(smallest, parseFloat(getComputedStyle(text).fontSize) * scale); }
+  });
+  if (smallest < 10.95) { problems.push("text of " + chart.id + " is " + smallest.toFixed(1) + " px"); }
   chart.querySelectorAll("g.role-legend").forEach(function (legend) {
     var box = legend.getBoundingClientRect();
     if (box.width && (box.left < frame.left - 1 || box.right > frame.right + 1 || box.top < frame.top - 1 || box.bottom > frame.bottom + 1)) {
@@ -141,7 +147,7 @@ return problems;
 
 @pytest.mark.parametrize("width", [1366, 390])
 @pytest.mark.parametrize("page", PAGES)
-def test_nothing_is_wider_than_its_space(driver, server, page, width):
+def test_nothing_is_wider_than_its_space_and_chart_text_is_legible(driver, server, page, width):
     driver.set_window_size(width, 900)
     try:
         driver.get(server + page)

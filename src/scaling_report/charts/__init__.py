@@ -26,7 +26,8 @@ VENDOR_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 # grey, purple and brown), every colour at least 3:1 against white and against the dark theme's
 # #222 background (tests/test_charts.py computes the WCAG contrast).
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#999933", "#7A7A7A", "#9A5FB4", "#A0622D"]
-FONT_SIZE = 12  # px: chart text is never smaller than 11 px
+FONT_SIZE = 12  # px, the theme's chart text
+MIN_FONT_SIZE = 11  # px: no chart text is smaller (see `legible`)
 TEXT_COLOR = "#333333"  # the dark theme recolours chart text in vega-charts.css
 CHART_CLASS = "sr-vega"
 EMBED_OPTIONS = {"actions": False, "renderer": "svg"}
@@ -112,8 +113,21 @@ def standalone_html(spec: dict) -> str:
     )
 
 
+def legible(spec):
+    """The spec with every font size raised to at least MIN_FONT_SIZE px, wherever a builder
+    set a smaller one (facet headers, annotations): chart text is never below 11 px."""
+    if isinstance(spec, dict):
+        return {
+            key: max(value, MIN_FONT_SIZE) if key.lower().endswith("fontsize") and isinstance(value, (int, float)) else legible(value)
+            for key, value in spec.items()
+        }
+    if isinstance(spec, list):
+        return [legible(item) for item in spec]
+    return spec
+
+
 def _markdown_renderer(spec: dict, **_: object) -> dict:
-    return {"text/markdown": embed_markdown(spec)}
+    return {"text/markdown": embed_markdown(legible(spec))}
 
 
 def enable() -> None:

@@ -19,12 +19,15 @@ METHOD_ORDER = (
     "fitted level + family trend",
 )
 METHOD_COLORS = dict(zip(METHOD_ORDER, [PALETTE[4], PALETTE[7], PALETTE[6], PALETTE[2], PALETTE[3], PALETTE[1], PALETTE[5],
-                                        PALETTE[0], "#7fa7d9"]))
+                                        PALETTE[0], "#B8860B"]))
+# Nine methods are more than colour alone can keep apart: points also differ in shape.
+METHOD_SHAPES = dict(zip(METHOD_ORDER, ["circle", "square", "diamond", "triangle-up", "cross", "triangle-down",
+                                        "triangle-right", "circle", "square"]))
 
 
-def _method_scale(present) -> alt.Scale:
+def _method_scale(present, values: dict = METHOD_COLORS) -> alt.Scale:
     names = [m for m in METHOD_ORDER if m in set(present)]
-    return alt.Scale(domain=names, range=[METHOD_COLORS[m] for m in names])
+    return alt.Scale(domain=names, range=[values[m] for m in names])
 
 
 LEGEND = alt.Legend(labelLimit=260)
@@ -36,10 +39,12 @@ def _method_layers(data, x, x_field, interval, digits, y_title, extra=(), line=N
     number = f".{digits}f"
     base = alt.Chart(data)
     lines = base.mark_line(opacity=0.8, **(line or {})).encode(x=x, y=alt.Y("mae:Q", title=y_title), color=color)
+    shape = alt.Shape("method:N", title="Method", scale=_method_scale(data["method"], METHOD_SHAPES), legend=LEGEND)
     points = base.mark_point(filled=True, **(point or {})).encode(
         x=x,
         y="mae:Q",
         color=color,
+        shape=shape,
         tooltip=[
             alt.Tooltip("method:N", title="Method"),
             alt.Tooltip(f"{x_field[0]}:N", title=x_field[1]),

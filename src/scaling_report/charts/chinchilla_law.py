@@ -70,7 +70,7 @@ def budget_factor(frame: pd.DataFrame) -> alt.Chart:
             x=alt.X("log10_c:Q", title="log10 training compute (FLOPs)", scale=alt.Scale(zero=False)),
             y=alt.Y("factor:Q", title="data saving of an unlimited model (×)", scale=alt.Scale(zero=False)),
             color=alt.Color("fit:N", scale=alt.Scale(domain=fits, range=PALETTE[: len(fits)]), title=None),
-            strokeDash=alt.StrokeDash("reference:N", title="reference run", legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#555555")),
+            strokeDash=alt.StrokeDash("reference:N", title="reference run", legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#555555", symbolStrokeWidth=2, symbolSize=600, labelLimit=320)),
             tooltip=["fit:N", "reference:N", alt.Tooltip("log10_c:Q", title="log10 C"), alt.Tooltip("factor:Q", format=".3f")],
         )
         .properties(width=420, height=240)

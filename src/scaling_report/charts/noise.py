@@ -48,17 +48,21 @@ def naive_noise_chart(naive: pd.DataFrame, naive_capped: pd.DataFrame, ladder_no
     obs[["observed", "observed_low", "observed_high"]] *= scale
     lines["value"] *= scale
     kinds = ["naive binomial, n from task.json", "naive binomial, min(n, 1024)", "shared-items floor |Δp|(1 − |Δp|)/n"]
-    color = alt.Color("kind:N", sort=kinds, scale=alt.Scale(domain=kinds, range=[PALETTE[1], PALETTE[2], PALETTE[4]]), legend=alt.Legend(title=None, orient="top", columns=2, labelLimit=320))
+    observed_label, estimate_label = "observed variance of gains (95% CI)", "ladder estimate 2σ² (95% CI)"
+    # one legend for all five series: the observed points and the ladder's estimate join the lines' scale
+    legend_kinds = [observed_label, estimate_label, *kinds]
+    legend_scale = alt.Scale(domain=legend_kinds, range=[PALETTE[0], PALETTE[3], PALETTE[1], PALETTE[2], PALETTE[4]])
+    color = alt.Color("kind:N", sort=kinds, scale=legend_scale, legend=alt.Legend(title=None, orient="top", columns=2, labelLimit=320))
     x = alt.X("step_label:N", sort=order, title="BIG-G step", axis=alt.Axis(labelAngle=-40))
     y_title = "variance of a gain (× 10⁻⁴)"
     band = pd.DataFrame({"low": [ladder_noise[1] * scale], "high": [ladder_noise[2] * scale], "value": [ladder_noise[0] * scale]})
     est_band = alt.Chart(band).mark_rect(opacity=0.12, color=PALETTE[3]).encode(y="low:Q", y2="high:Q")
-    est_rule = alt.Chart(band).mark_rule(color=PALETTE[3], strokeWidth=2).encode(y="value:Q", tooltip=[alt.Tooltip("value:Q", title="ladder estimate 2σ²", format=".1f")])
+    est_rule = alt.Chart(band).mark_rule(strokeWidth=2).encode(y="value:Q", color=alt.ColorDatum(estimate_label), tooltip=[alt.Tooltip("value:Q", title="ladder estimate 2σ²", format=".1f")])
     model = alt.Chart(lines.round(3)).mark_line(point=True, strokeDash=[5, 3]).encode(
         x=x, y=alt.Y("value:Q", title=y_title), color=color, tooltip=["step_label:N", "kind:N", alt.Tooltip("value:Q", format=".1f")])
     rules = alt.Chart(obs.round(3)).mark_rule(color=PALETTE[0]).encode(x=x, y="observed_low:Q", y2="observed_high:Q")
-    points = alt.Chart(obs.round(3)).mark_point(filled=True, size=50, color=PALETTE[0]).encode(
-        x=x, y="observed:Q", tooltip=["step_label:N", alt.Tooltip("observed:Q", title="observed variance", format=".1f"),
+    points = alt.Chart(obs.round(3)).mark_point(filled=True, size=50).encode(
+        x=x, y="observed:Q", color=alt.ColorDatum(observed_label), tooltip=["step_label:N", alt.Tooltip("observed:Q", title="observed variance", format=".1f"),
                                       alt.Tooltip("observed_low:Q", title="95% CI low", format=".1f"), alt.Tooltip("observed_high:Q", title="95% CI high", format=".1f")])
     return alt.layer(est_band, est_rule, model, rules, points).properties(width=520, height=280)
 

@@ -39,7 +39,8 @@ def transform_small_multiples(table: pd.DataFrame, columns: int = 3) -> alt.Face
     frame = frame[keep].round({"r": 3, "ci_low": 3, "ci_high": 3}).sort_values(["Ladder", "order", "Transform"])
     ladder_order = list(ladder_order_source.sort_values(["family_rank", "Ladder"])["Ladder"])
     color = alt.Color("Transform:N", sort=TRANSFORM_ORDER, scale=alt.Scale(domain=TRANSFORM_ORDER, range=TRANSFORM_COLORS), legend=alt.Legend(orient="top", title=None))
-    x = alt.X("Middle size:N", sort=alt.EncodingSortField("order"), title="middle size of the triple", axis=alt.Axis(labelAngle=-45))
+    # greedy: on the 12-size BIG-G panel, labels that would overlap are left out
+    x = alt.X("Middle size:N", sort=alt.EncodingSortField("order"), title="middle size of the triple", axis=alt.Axis(labelAngle=-45, labelOverlap="greedy"))
     offset = alt.XOffset("Transform:N", sort=TRANSFORM_ORDER)
     tooltip = [
         alt.Tooltip("Ladder:N"),
