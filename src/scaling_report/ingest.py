@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import data, schema
+from . import data, schema, sources_controlled
 
 PAPERS = {
     "hoffmann": "Hoffmann et al. 2022 (arXiv 2203.15556)",
@@ -360,5 +360,9 @@ def run(shared: Path, project_dir: Path | None = None) -> dict[str, int]:
     for name, frame in side.items():
         write_csv(frame, out / f"{name}.csv")
         written[f"{name}.csv"] = len(frame)
-    (out / "datapackage.json").write_text(json.dumps(datapackage(sources), indent=2, sort_keys=True) + "\n")
+    controlled_written, controlled_resources = sources_controlled.write(shared, project_dir)  # OLMo ladder, open_lm
+    written |= controlled_written
+    package = datapackage(sources)
+    package["resources"] += controlled_resources
+    (out / "datapackage.json").write_text(json.dumps(package, indent=2, sort_keys=True) + "\n")
     return written
