@@ -134,6 +134,16 @@ def test_lag_decomposition_and_corrected_momentum(res, acc):
         assert est[f"accuracy_{axis}_rho_corrected"][1] < 1 < est[f"accuracy_{axis}_rho_corrected"][2]
 
 
+def test_lag_check_claims(res):
+    """The prose: agreement on BPB along data; accuracy along data and diagonals uninformative (0 and 1 inside)."""
+    est = res.estimates
+    low, high = est["bpb_data_lag_over_run"][1:]
+    assert 0 < low < 1 < high
+    for axis in ("data", "diagonal"):
+        low, high = est[f"accuracy_{axis}_lag_over_run"][1:]
+        assert low < 0 and high > 1
+
+
 def test_noise_ceiling_of_one_triple_against_a_simulation(res, acc):
     """The ceiling is the expected r when true gains are perfectly correlated: simulate it."""
     wide, _ = acc
