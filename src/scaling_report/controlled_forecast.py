@@ -299,7 +299,10 @@ def fit_gadre_error(loss, err) -> np.ndarray:
     loss, err = np.asarray(loss, dtype=float), np.asarray(err, dtype=float)
     best = None
     for e0, k0, g0 in itertools.product((0.5, 1.0), (1, 30), (0.5, 2)):
-        result = optimize.least_squares(lambda p: gadre_error_law(p, loss) - err, [e0, k0, g0], bounds=([0, 0, 0], [np.inf, np.inf, np.inf]))
+        result = optimize.least_squares(
+            lambda p: gadre_error_law(p, loss) - err, [e0, k0, g0], bounds=([0, 0, 0], [np.inf, np.inf, np.inf]),
+            jac=lambda p: np.column_stack([np.ones_like(loss), -np.exp(-p[2] * loss), p[1] * loss * np.exp(-p[2] * loss)]),
+        )
         if best is None or result.cost < best.cost:
             best = result
     return best.x
