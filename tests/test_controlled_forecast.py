@@ -101,3 +101,18 @@ def test_section_claims(res):
     two = (per["two_step"] - per["actual"]).abs().mean()
     direct = (per["direct"] - per["actual"]).abs().mean()
     assert two > direct > 0.05  # single tasks: errors of several points, two-step worst
+
+
+def test_last_value_misses_most_on_every_task(res):
+    """The figure's alt text: the last value has the largest error on every task of both targets."""
+    f = pd.concat([res.forecasts[["target", "task", "method", "error"]], cf.paper_errors().assign(method="paper")])
+    wide = f.pivot_table(index=["target", "task"], columns="method", values="error")
+    assert (wide.idxmax(axis=1) == "last_value").all()
+
+
+def test_target_errors_chart_carries_every_forecast(res):
+    from scaling_report.charts import controlled_forecast as charts
+
+    spec = charts.target_errors_chart(res.forecasts, cf.paper_errors(), cf.METHODS).to_dict()
+    rows = spec["datasets"][next(iter(spec["datasets"]))]
+    assert len(rows) == len(res.forecasts) + 16
