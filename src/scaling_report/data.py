@@ -655,3 +655,125 @@ def load_inverse_scaling_claims(data_dir: Path | None = None) -> pd.DataFrame:
 def load_neqa_prompting(data_dir: Path | None = None) -> pd.DataFrame:
     """NeQA accuracy under zero-shot, hint and few-shot chain-of-thought prompting (fractions)."""
     return load_side_table("neqa_prompting", data_dir)
+
+
+# --------------------------------------------------------------------------------------------
+# Controlled ladders: the OLMo ladder (Bhagia et al. 2024) and open_lm (Gadre et al. 2024).
+# Their tables carry schema.CONTROLLED_FIELDS (data multiplier, replicate, checkpoint step) and
+# are kept out of SOURCES and load_all: one size has several runs there, which the family-once
+# ladders of the other chapters must not mix in.
+# --------------------------------------------------------------------------------------------
+
+CONTROLLED_SOURCES: tuple[Source, ...] = (
+    Source("olmo_ladder", "OLMo ladder: 5 sizes x 5 data multipliers + 5 reruns, final checkpoints, 20 task/splits + MMLU, accuracy and BPB (Bhagia et al. 2024)"),
+    Source("olmo_ladder_checkpoints", "OLMo ladder: the same rows at every evaluated checkpoint of the 30 runs"),
+    Source("olmo2_targets", "OLMo-2 7B-4T (annealed) and 13B-5T targets: every evaluated checkpoint, RC format, accuracy and BPB"),
+    Source("open_lm", "open_lm: 104 runs (11M-6.9B, 3 training sets, 0.25-32x Chinchilla), 46 tasks and C4-eval loss (Gadre et al. 2024)"),
+)
+CONTROLLED_SOURCE_BY_ID = {s.source_id: s for s in CONTROLLED_SOURCES}
+CONTROLLED_SUFFIX = {"olmo_ladder_checkpoints": ".csv.gz", "olmo2_targets": ".csv.gz"}
+
+
+def controlled_path(source_id: str, data_dir: Path | None = None) -> Path:
+    """File of one controlled-ladder table (the checkpoint tables are gzipped)."""
+    return (data_dir or DATA_DIR) / "scores" / f"{source_id}{CONTROLLED_SUFFIX.get(source_id, '.csv')}"
+
+
+def validate_controlled(frame: pd.DataFrame, file: str | Path) -> pd.DataFrame:
+    """Check a frame of strings against the long schema plus schema.CONTROLLED_FIELDS.
+
+    The same rules as `validate`, with the extra columns typed and range-checked, and the key
+    extended by the checkpoint step.
+    """
+    file = Path(file)
+    check_columns(frame, file, schema.CONTROLLED_COLUMNS, tuple(f.name for f in schema.FIELDS if f.required))
+    frame = frame.copy()
+    for column in schema.CONTROLLED_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = pd.NA
+    frame = frame[list(schema.CONTROLLED_COLUMNS)]
+    base = _to_numbers(frame[list(schema.COLUMNS)].copy(), file)
+    for column in schema.COLUMNS:
+        if column not in schema.NUMERIC_COLUMNS:
+            base[column] = base[column].astype("string")
+    for column in schema.NULLABLE_KEY_COLUMNS:
+        if column not in schema.NUMERIC_COLUMNS:
+            base[column] = base[column].fillna("")
+    _check_values(base, file)
+    for field in schema.CONTROLLED_FIELDS:
+        raw = frame[field.name]
+        numbers = pd.to_numeric(raw, errors="coerce")
+        bad = raw.notna() & numbers.isna()
+        if bad.any():
+            i = first_row(bad)
+            raise DataValidationError(file, f"'{raw.iloc[i]}' is not a number", line=_line(i), column=field.name)
+        if field.type == "integer":
+            fractional = numbers.notna() & (numbers != numbers.round())
+            if fractional.any():
+                i = first_row(fractional)
+                raise DataValidationError(file, f"{raw.iloc[i]} is not a whole number", line=_line(i), column=field.name)
+        low = field.minimum
+        below = numbers.notna() & ((numbers <= low) if field.exclusive_minimum else (numbers < low))
+        if below.any():
+            i = first_row(below)
+            rule = "positive" if field.exclusive_minimum else f"at least {low:g}"
+            raise DataValidationError(file, f"{field.name} must be {rule}, got {numbers.iloc[i]:g}", line=_line(i), column=field.name)
+        base[field.name] = numbers.astype("Int64") if field.type == "integer" else numbers.astype(float)
+    rows = repeated_rows(base, schema.CONTROLLED_PRIMARY_KEY)
+    if len(rows):
+        lines = ", ".join(str(_line(i)) for i in rows[:6])
+        raise DataValidationError(
+            file, f"duplicate key {schema.CONTROLLED_PRIMARY_KEY}: the same score appears on lines {lines}", line=_line(rows[0])
+        )
+    sizes = base.groupby(["family", "model"])["n_params"].nunique()
+    conflicting = sizes[sizes > 1]
+    if not conflicting.empty:
+        family, model = conflicting.index[0]
+        i = first_row((base["family"] == family) & (base["model"] == model))
+        raise DataValidationError(file, f"model '{model}' of family '{family}' has more than one n_params", line=_line(i), column="n_params")
+    return base
+
+
+def load_controlled(source_id: str, data_dir: Path | None = None) -> pd.DataFrame:
+    """Load and validate one controlled-ladder table from `data/scores/`."""
+    if source_id not in CONTROLLED_SOURCE_BY_ID:
+        raise KeyError(f"unknown controlled source '{source_id}'; known are {sorted(CONTROLLED_SOURCE_BY_ID)}")
+    path = controlled_path(source_id, data_dir)
+    frame = validate_controlled(read_csv(path), path)
+    wrong = frame["source_id"] != source_id
+    if wrong.any():
+        raise DataValidationError(
+            path, f"source_id '{frame['source_id'].iloc[first_row(wrong)]}' does not match the file name",
+            line=_line(first_row(wrong)), column="source_id",
+        )
+    return frame
+
+
+def load_olmo_ladder(data_dir: Path | None = None) -> pd.DataFrame:
+    """OLMo ladder final checkpoints: 30 runs (5 sizes x 5 multipliers + 5 reruns), accuracy and BPB."""
+    return load_controlled("olmo_ladder", data_dir)
+
+
+def load_olmo_ladder_checkpoints(data_dir: Path | None = None) -> pd.DataFrame:
+    """OLMo ladder at every evaluated checkpoint (3,569 checkpoints over the 30 runs)."""
+    return load_controlled("olmo_ladder_checkpoints", data_dir)
+
+
+def load_olmo2_targets(data_dir: Path | None = None) -> pd.DataFrame:
+    """The OLMo-2 7B-4T (one annealed row) and 13B-5T (every checkpoint) targets, RC format."""
+    return load_controlled("olmo2_targets", data_dir)
+
+
+def load_open_lm(data_dir: Path | None = None) -> pd.DataFrame:
+    """open_lm's 104 final checkpoints: 46 downstream accuracies and the C4-eval loss per run."""
+    return load_controlled("open_lm", data_dir)
+
+
+def load_olmo2_repo_results(data_dir: Path | None = None) -> pd.DataFrame:
+    """The OLMo-ladder repository's stored predictions and errors for the OLMo-2 targets."""
+    return load_side_table("olmo2_repo_results", data_dir)
+
+
+def load_open_lm_tasks(data_dir: Path | None = None) -> pd.DataFrame:
+    """open_lm's 46 tasks: category, type, BIG-bench flag and membership of the paper's 17-task split."""
+    return load_side_table("open_lm_tasks", data_dir)

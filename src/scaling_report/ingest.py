@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import data, schema
+from . import data, schema, sources_controlled
 
 MANIFEST = "manifest.json"
 LINE = data.LINE_COLUMN
@@ -44,6 +44,9 @@ SOURCE_FILES: dict[str, tuple[str, ...]] = {
     "inverse_scaling_tasks": ("inverse_scaling/tasks.csv",),
     "inverse_scaling_claims": ("inverse_scaling/paper_claims.csv",),
     "neqa_prompting": ("inverse_scaling/neqa_prompting_zhang2023_notebook.csv",),
+    "olmo_ladder": ("olmo_ladder/olmo_ladder_final.csv", "olmo_ladder/olmo_ladder_checkpoints.csv.gz",
+                    "olmo_ladder/olmo2_targets.csv", "olmo_ladder/olmo2_targets_checkpoints.csv.gz"),
+    "open_lm": ("open_lm_scaling/open_lm_evals.csv", "open_lm_scaling/open_lm_loss.csv"),
 }
 
 
@@ -554,9 +557,14 @@ def run(shared: Path, project_dir: Path | None = None, accept_changes: bool = Fa
             written[relative] = len(built[name])
         if errors:
             raise data.DataValidationError.combine(errors)
+        # The controlled ladders (OLMo ladder, open_lm): validated as they are written.
+        controlled_written, controlled_resources = sources_controlled.write(shared, project_dir, out=staging)
+        written |= controlled_written
         # Last, the files against the last ingest: a file that reads cleanly may still be cut short.
         source_records = check_manifest(shared, previous, accept_changes)
-        (staging / "datapackage.json").write_text(json.dumps(datapackage(sources), indent=2, sort_keys=True) + "\n")
+        package = datapackage(sources)
+        package["resources"] += controlled_resources
+        (staging / "datapackage.json").write_text(json.dumps(package, indent=2, sort_keys=True) + "\n")
         for relative, rows in written.items():
             tables[relative] = {"rows": rows, "sha256": hashlib.sha256((staging / relative).read_bytes()).hexdigest()}
         manifest = {

@@ -20,7 +20,7 @@ class Field:
     exclusive_minimum: bool = False
 
 
-# Metrics whose score is a fraction in [0, 1]; `loss` is the only unbounded one (>= 0).
+# Metrics whose score is a fraction in [0, 1]; `loss` and `bpb` are unbounded (>= 0, lower is better).
 BOUNDED_METRICS = (
     "accuracy",
     "acc_norm",
@@ -28,7 +28,7 @@ BOUNDED_METRICS = (
     "preferred",
     "score",
 )
-UNBOUNDED_METRICS = ("loss",)
+UNBOUNDED_METRICS = ("loss", "bpb")  # bpb: bits per byte of the correct answer (OLMo ladder)
 METRICS = BOUNDED_METRICS + UNBOUNDED_METRICS
 
 FIELDS: tuple[Field, ...] = (
@@ -90,3 +90,33 @@ def table_schema() -> dict:
             entry["constraints"] = constraints
         fields.append(entry)
     return {"fields": fields, "primaryKey": list(PRIMARY_KEY), "missingValues": [""]}
+
+
+# --------------------------------------------------------------------------------------------
+# Controlled ladders (OLMo ladder, open_lm): optional columns the family-once tables do not have.
+# They live in their own tables (`data/scores/olmo_*`, `open_lm*`), so the tables above keep
+# their columns unchanged.
+# --------------------------------------------------------------------------------------------
+
+CONTROLLED_FIELDS: tuple[Field, ...] = (
+    Field("data_multiplier", "number", "Training tokens in multiples of 20 tokens per parameter (\"× Chinchilla\").", False, 0, None, True),
+    Field("run", "integer", "Replicate of one (size, data) configuration: 0 the original training, 1 a rerun.", False, 0),
+    Field("step", "integer", "Training step of the evaluated checkpoint.", False, 0),
+    Field("tokens_seen", "number", "Tokens seen at the evaluated checkpoint (training_tokens is the run's total).", False, 0),
+)
+CONTROLLED_COLUMNS: tuple[str, ...] = COLUMNS + tuple(f.name for f in CONTROLLED_FIELDS)
+CONTROLLED_FIELD_BY_NAME = FIELD_BY_NAME | {f.name: f for f in CONTROLLED_FIELDS}
+# Checkpoint tables repeat a model's rows at every step.
+CONTROLLED_PRIMARY_KEY: tuple[str, ...] = PRIMARY_KEY + ("step",)
+
+
+def controlled_table_schema() -> dict:
+    """Frictionless Table Schema of the controlled-ladder tables (the long schema plus CONTROLLED_FIELDS)."""
+    base = table_schema()
+    for f in CONTROLLED_FIELDS:
+        entry: dict = {"name": f.name, "type": f.type, "description": f.description}
+        if f.minimum is not None:
+            entry["constraints"] = {"exclusiveMinimum" if f.exclusive_minimum else "minimum": f.minimum}
+        base["fields"].append(entry)
+    base["primaryKey"] = list(CONTROLLED_PRIMARY_KEY)
+    return base
