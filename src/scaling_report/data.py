@@ -683,54 +683,49 @@ def validate_controlled(frame: pd.DataFrame, file: str | Path) -> pd.DataFrame:
     """Check a frame of strings against the long schema plus schema.CONTROLLED_FIELDS.
 
     The same rules as `validate`, with the extra columns typed and range-checked, and the key
-    extended by the checkpoint step.
+    extended by the checkpoint step. Every problem is reported at once, with its file line.
     """
     file = Path(file)
+    lines = source_lines(frame)
     check_columns(frame, file, schema.CONTROLLED_COLUMNS, tuple(f.name for f in schema.FIELDS if f.required))
     frame = frame.copy()
+    frame.attrs = {}
     for column in schema.CONTROLLED_COLUMNS:
         if column not in frame.columns:
             frame[column] = pd.NA
-    frame = frame[list(schema.CONTROLLED_COLUMNS)]
-    base = _to_numbers(frame[list(schema.COLUMNS)].copy(), file)
+    frame = frame[list(schema.CONTROLLED_COLUMNS)].reset_index(drop=True)
+    problems = Problems(file, lines, frame["model"].to_numpy(dtype=object))
+    check_filled(frame, file, [f.name for f in schema.FIELDS if f.required], problems)
+    base = _to_numbers(frame[list(schema.COLUMNS)].copy(), problems)
     for column in schema.COLUMNS:
         if column not in schema.NUMERIC_COLUMNS:
             base[column] = base[column].astype("string")
     for column in schema.NULLABLE_KEY_COLUMNS:
         if column not in schema.NUMERIC_COLUMNS:
             base[column] = base[column].fillna("")
-    _check_values(base, file)
+    _check_values(base, problems)
     for field in schema.CONTROLLED_FIELDS:
         raw = frame[field.name]
         numbers = pd.to_numeric(raw, errors="coerce")
-        bad = raw.notna() & numbers.isna()
-        if bad.any():
-            i = first_row(bad)
-            raise DataValidationError(file, f"'{raw.iloc[i]}' is not a number", line=_line(i), column=field.name)
+        bad = (raw.notna() & numbers.isna()).to_numpy()
+        problems.at(lambda i, raw=raw: f"'{raw.iloc[i]}' is not a number", np.flatnonzero(bad), column=field.name)
         if field.type == "integer":
-            fractional = numbers.notna() & (numbers != numbers.round())
-            if fractional.any():
-                i = first_row(fractional)
-                raise DataValidationError(file, f"{raw.iloc[i]} is not a whole number", line=_line(i), column=field.name)
+            fractional = (numbers.notna() & (numbers != numbers.round())).to_numpy()
+            problems.at(lambda i, raw=raw: f"{raw.iloc[i]} is not a whole number", np.flatnonzero(fractional), column=field.name)
         low = field.minimum
-        below = numbers.notna() & ((numbers <= low) if field.exclusive_minimum else (numbers < low))
-        if below.any():
-            i = first_row(below)
-            rule = "positive" if field.exclusive_minimum else f"at least {low:g}"
-            raise DataValidationError(file, f"{field.name} must be {rule}, got {numbers.iloc[i]:g}", line=_line(i), column=field.name)
+        below = (numbers.notna() & ((numbers <= low) if field.exclusive_minimum else (numbers < low))).to_numpy()
+        rule = "positive" if field.exclusive_minimum else f"at least {low:g}"
+        problems.at(lambda i, numbers=numbers, name=field.name, rule=rule: f"{name} must be {rule}, got {numbers.iloc[i]:g}",
+                    np.flatnonzero(below), column=field.name)
         base[field.name] = numbers.astype("Int64") if field.type == "integer" else numbers.astype(float)
-    rows = repeated_rows(base, schema.CONTROLLED_PRIMARY_KEY)
-    if len(rows):
-        lines = ", ".join(str(_line(i)) for i in rows[:6])
-        raise DataValidationError(
-            file, f"duplicate key {schema.CONTROLLED_PRIMARY_KEY}: the same score appears on lines {lines}", line=_line(rows[0])
-        )
+    problems.check()
+    _check_keys(base, problems, schema.CONTROLLED_PRIMARY_KEY)
     sizes = base.groupby(["family", "model"])["n_params"].nunique()
-    conflicting = sizes[sizes > 1]
-    if not conflicting.empty:
-        family, model = conflicting.index[0]
-        i = first_row((base["family"] == family) & (base["model"] == model))
-        raise DataValidationError(file, f"model '{model}' of family '{family}' has more than one n_params", line=_line(i), column="n_params")
+    for family, model in sizes[sizes > 1].index:
+        rows = np.flatnonzero(((base["family"] == family) & (base["model"] == model)).to_numpy())[:1]
+        problems.at(f"model '{model}' of family '{family}' has more than one n_params", rows, column="n_params")
+    problems.check()
+    base.attrs = {}
     return base
 
 
