@@ -717,7 +717,8 @@ def validate_controlled(frame: pd.DataFrame, file: str | Path) -> pd.DataFrame:
         rule = "positive" if field.exclusive_minimum else f"at least {low:g}"
         problems.at(lambda i, numbers=numbers, name=field.name, rule=rule: f"{name} must be {rule}, got {numbers.iloc[i]:g}",
                     np.flatnonzero(below), column=field.name)
-        base[field.name] = numbers.astype("Int64") if field.type == "integer" else numbers.astype(float)
+        # (a fractional integer is already a problem; rounding only keeps the cast from raising)
+        base[field.name] = numbers.round().astype("Int64") if field.type == "integer" else numbers.astype(float)
     problems.check()
     _check_keys(base, problems, schema.CONTROLLED_PRIMARY_KEY)
     sizes = base.groupby(["family", "model"])["n_params"].nunique()
@@ -734,12 +735,14 @@ def load_controlled(source_id: str, data_dir: Path | None = None) -> pd.DataFram
     if source_id not in CONTROLLED_SOURCE_BY_ID:
         raise KeyError(f"unknown controlled source '{source_id}'; known are {sorted(CONTROLLED_SOURCE_BY_ID)}")
     path = controlled_path(source_id, data_dir)
-    frame = validate_controlled(read_csv(path), path)
+    raw = read_csv(path)
+    lines = source_lines(raw)
+    frame = validate_controlled(raw, path)
     wrong = frame["source_id"] != source_id
     if wrong.any():
         raise DataValidationError(
             path, f"source_id '{frame['source_id'].iloc[first_row(wrong)]}' does not match the file name",
-            line=_line(first_row(wrong)), column="source_id",
+            line=int(lines[first_row(wrong)]), column="source_id",
         )
     return frame
 
