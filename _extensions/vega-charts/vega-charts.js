@@ -167,7 +167,72 @@
     spec.config = spec.config || {};
     spec.config.legend = Object.assign({}, spec.config.legend || {},
       { orient: "bottom", direction: "vertical", labelLimit: viewWidth });
+    // long category labels (task names) are cut with an ellipsis; the data table has them whole
+    var labels = Math.round(available * 0.3);
+    spec.config.axis = Object.assign({}, spec.config.axis || {}, { labelLimit: labels, titleLimit: viewWidth });
+    spec.config.header = Object.assign({}, spec.config.header || {}, { labelLimit: viewWidth, titleLimit: viewWidth });
+    (function limits(node) {
+      if (!node || typeof node !== "object") { return; }
+      Object.keys(node).forEach(function (key) {
+        var value = node[key];
+        if ((key === "axis" || key === "header") && value && typeof value === "object" && !Array.isArray(value)) {
+          if (value.labelLimit === undefined || value.labelLimit > labels) { value.labelLimit = labels; }
+        } else if (key !== "config") {
+          limits(value);
+        }
+      });
+    })(spec);
     return spec;
+  }
+
+  // Every view `factor` times as wide (explicit widths, band steps, and the theme's default
+  // view size): text keeps its size, so a chart that shrinks this way stays legible.
+  function shrink(spec, factor) {
+    var narrowest = Infinity;
+    (function walk(node, isView) {
+      if (!node || typeof node !== "object") { return; }
+      if (Array.isArray(node)) { node.forEach(function (n) { walk(n, true); }); return; }
+      if (isView && typeof node.width === "number") {
+        node.width = Math.max(60, Math.floor(node.width * factor));
+        narrowest = Math.min(narrowest, node.width);
+      }
+      if (isView && node.width && typeof node.width.step === "number") { node.width.step = Math.max(4, node.width.step * factor); }
+      ["spec", "layer", "concat", "vconcat", "hconcat"].forEach(function (key) {
+        if (node[key]) { walk(node[key], true); }
+      });
+    })(spec, true);
+    spec.config = spec.config || {};
+    // a panel title longer than its panel would keep the panel wide: cut it at the panel's width
+    var header = Object.assign({}, spec.config.header || {});
+    header.labelLimit = Math.min(header.labelLimit || Infinity, isFinite(narrowest) ? narrowest + 20 : 160);
+    spec.config.header = header;
+    var view = Object.assign({}, spec.config.view || {});
+    view.continuousWidth = Math.max(60, Math.floor((view.continuousWidth || 360) * factor));
+    if (typeof view.step === "number") { view.step = Math.max(4, view.step * factor); }
+    spec.config.view = view;
+    return spec;
+  }
+
+  // Embed, then narrow the views until the chart fits its column (at most three tries).
+  function embedFitting(target, source, available, phone) {
+    var factor = 1;
+    function attempt(tries) {
+      var spec = JSON.parse(source);
+      if (phone) { spec = narrow(spec, available); }
+      if (factor < 1) { spec = shrink(spec, factor); }
+      return window.vegaEmbed(target, spec, OPTIONS).then(function (result) {
+        var svg = target.querySelector("svg");
+        var natural = svg ? svg.viewBox.baseVal.width : 0;
+        if (available && natural > available + 1 && tries < 3) {
+          factor = factor * Math.max(0.3, (available - 8) / natural);
+          result.finalize();
+          target.innerHTML = "";
+          return attempt(tries + 1);
+        }
+        return result;
+      });
+    }
+    return attempt(0);
   }
 
   function draw(container) {
@@ -177,12 +242,12 @@
     var spec = JSON.parse(data.textContent);
     var alt = container.getAttribute("data-alt");
     if (alt) { spec.description = alt; }
-    if (container.clientWidth && container.clientWidth < NARROW) { spec = narrow(spec, container.clientWidth); }
+    var available = container.clientWidth;
     var target = document.createElement("div");
     target.className = "sr-vega-view";
     container.appendChild(target);
     addDataTable(container, JSON.parse(data.textContent));
-    return window.vegaEmbed(target, spec, OPTIONS).then(function () {
+    return embedFitting(target, JSON.stringify(spec), available, available > 0 && available < NARROW).then(function () {
       container.setAttribute("data-state", "rendered");
     }).catch(function (error) {
       container.setAttribute("data-state", "failed");
