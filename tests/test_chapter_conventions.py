@@ -71,7 +71,8 @@ def test_tables_go_through_the_display_helper(document):
 
 # Pages whose numbers all come from a Facts object; a chapter joins this list when it moves to one.
 FACTS_PAGES = ["index.qmd", "chapters/01-empirical-result.qmd", "chapters/02-logits-floors-ranges.qmd",
-               "chapters/03-regression-to-the-mean.qmd", "chapters/04-sigmoids-and-states.qmd",
+               "chapters/03-regression-to-the-mean.qmd", "chapters/03b-measured-noise.qmd",
+               "chapters/04-sigmoids-and-states.qmd",
                "chapters/05-u-shaped-scaling.qmd", "chapters/06-forecasting.qmd", "chapters/07-emergence.qmd",
                "chapters/08-data-and-parameters.qmd"]
 INLINE = re.compile(r"(?<!`)`\{python\} ([^`\n]+)`(?!`)")
