@@ -448,16 +448,18 @@ def palm_scale_table(palm: dict[str, ladders.Ladder], n_boot: int = stats.N_BOOT
 
 def palm_chance_position(ladder: ladders.Ladder, margin: float = NEAR_CHANCE) -> dict:
     """Where PaLM's tasks sit against chance: at the smallest size, how many of the tasks with a
-    chance level score less than `margin` above it, and how many below it; at the largest size,
-    how many are still within `margin` of it."""
+    chance level score at most `margin` above it, and how many below it; at the largest size,
+    how many are still within `margin` of it. Distances are rounded to 1e-9 so that a score
+    printed exactly `margin` above chance counts as within it."""
     rows = ladder.rows[ladder.rows["chance"].notna()]
-    small = rows[rows["n_params"] == ladder.sizes[0]]
-    large = rows[rows["n_params"] == ladder.sizes[-1]]
+    above = (rows["score"] - rows["chance"]).round(9)
+    small = (rows["n_params"] == ladder.sizes[0]).to_numpy()
+    large = (rows["n_params"] == ladder.sizes[-1]).to_numpy()
     return {
-        "tasks": int(small["task"].nunique()),
-        "near_small": int(((small["score"] - small["chance"]) < margin).sum()),
-        "below_small": int((small["score"] < small["chance"]).sum()),
-        "near_large": int(((large["score"] - large["chance"]).abs() < margin).sum()),
+        "tasks": int(rows.loc[small, "task"].nunique()),
+        "near_small": int((above[small] <= margin).sum()),
+        "below_small": int((above[small] < 0).sum()),
+        "near_large": int((above[large].abs() <= margin).sum()),
     }
 
 
@@ -685,6 +687,28 @@ class Facts:
     fine_r_noise: float
     n_harness_ladders: int
     chance_z: float
+
+
+@dataclass(frozen=True)
+class NoiseShares:
+    """Chapter 3's estimate of the noise share of a one-step gain, for the preface."""
+
+    share_min: float
+    share_max: float
+    ci_above_one: int
+    n_ladders: int
+
+
+def noise_shares() -> NoiseShares:
+    """The range of Chapter 3's noise shares (`noise.family_table`, the same call and seed)."""
+    from . import noise  # Chapter 3's module; imported here so that Chapter 1 does not pay for it
+    from .reanalysis import chapter_ladders
+
+    families = noise.family_table(noise.noise_ladders(chapter_ladders()))
+    return NoiseShares(
+        share_min=float(families["noise_share"].min()), share_max=float(families["noise_share"].max()),
+        ci_above_one=int((families["noise_share_high"] > 1).sum()), n_ladders=len(families),
+    )
 
 
 def _ladder(found: list[ladders.Ladder], family: str, benchmark: str) -> ladders.Ladder:

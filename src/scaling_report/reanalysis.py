@@ -959,7 +959,7 @@ def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
         "palm_scale_tests": len(transformed_tests),
         "palm_holm_survivors": int((transformed_tests["holm_p"] < 1 - stats.LEVEL).sum()),
         "bbl_range_holm_p": float(robust.loc[(robust["key"] == "palm_bbl") & (robust["transform"] == "range_logit"), "holm_p"].iloc[0]),
-        "bbl_holm_min_other": float(transformed_tests.loc[transformed_tests["key"] != "palm_bbl", "holm_p"].min()),
+        "nlu_holm_min": float(transformed_tests.loc[transformed_tests["key"] != "palm_bbl", "holm_p"].min()),
     }
     mmlu_raw = res.reruns[res.reruns["ladder"].str.contains("MMLU subjects") & (res.reruns["variant"] == "raw")]["r"]
     values |= {"mmlu_raw_min": float(mmlu_raw.min()), "mmlu_raw_max": float(mmlu_raw.max())}
