@@ -563,7 +563,8 @@ def last_step(
     Two OLS models over tasks: `all` uses every smaller model's score as a predictor, `second`
     only the second-largest model's score. Because the second-largest score is a predictor of
     both, predicting the largest model's score and predicting its gain leave the same residuals;
-    R² is reported on the gain's variance (the scale of the thread's "8% vs 7%"). Intervals are
+    R² is reported on the gain's variance; `r2_score_*` give the same fits on the score's variance,
+    the scale the thread's summary names for its "8% vs 7%". Intervals are
     percentile bootstraps over tasks; `loo_*` is the leave-one-out R², which does not reward
     overfitting with many predictors. The in-sample difference of the two R² is >= 0 by
     construction, so the comparison that can fail is `loo_diff` (leave-one-out R², all minus
