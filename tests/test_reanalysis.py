@@ -340,3 +340,45 @@ class TestChapterFacts:
             assert row["median_r_all"] == pytest.approx(np.nanmedian(fits["r"]))
             assert row["median_low"] <= row["median_r_all"] <= row["median_high"]
             assert 1 <= row["n_eff_ladders"] <= f.n_ladders
+
+    def test_paired_median_difference_uses_the_same_draws(self, chapter):
+        res, f = chapter
+        effects = res.effects.set_index("transform")
+        # Raw minus raw on the same draws is exactly zero: the draws are paired.
+        assert (effects.loc["raw", "diff_low"], effects.loc["raw", "diff_high"]) == (0.0, 0.0)
+        for name in ("floor_logit", "log_error"):
+            low, high = effects.loc[name, ["diff_low", "diff_high"]]
+            assert low < effects.loc[name, "median_r_all"] - effects.loc["raw", "median_r_all"] < high
+        # The prose: the chance-floor shift's interval ends at about zero, the log-error shift's excludes it.
+        assert f.floor_diff_low < 0 and abs(f.floor_diff_high) < 0.05 and f.lerr_diff_low > 0
+
+    def test_score_scale_r2_recomputed_with_statsmodels(self, chapter):
+        res, f = chapter
+        ladder = next(l for l in reanalysis.evidence_ladders() if l.name == res.names["bigg"])
+        wide = ladder.matrix("raw").dropna().to_numpy()
+        second = sm.OLS(wide[:, -1], sm.add_constant(wide[:, -2])).fit().rsquared
+        full = sm.OLS(wide[:, -1], sm.add_constant(wide[:, :-1])).fit().rsquared
+        row = res.last_row("bigg")
+        assert row["r2_score_second"] == pytest.approx(second) and row["r2_score_all"] == pytest.approx(full)
+        assert f.score_r2_second_min > 0.5  # the prose: on the score scale most variance is explained
+
+    def test_leverage_tasks_are_the_largest_deviations(self, chapter):
+        res, f = chapter
+        ladder = next(l for l in reanalysis.evidence_ladders() if l.name == res.names["pythia_0"])
+        wide = ladder.matrix("log_error")
+        s1, s2 = ladder.sizes[:2]
+        g1 = (wide[s2] - wide[s1]).dropna()
+        top = (g1 - g1.mean()).abs().sort_values(ascending=False).index[:5]
+        assert f.lev_mmlu == sum(str(t[0]).startswith("mmlu_") for t in top)
+        assert f.lev_negative == int((g1.loc[top] < 0).sum())
+
+    def test_skipped_last_step_ladders_are_the_inverse_scaling_series(self, chapter):
+        res, f = chapter
+        assert f.last_skipped == f.last_skipped_inverse  # the prose names them all inverse-scaling series
+
+    def test_holm_survivor_is_the_range_logit_on_bigbench_lite(self, chapter):
+        res, f = chapter
+        robust = reanalysis.palm_robust(res, n_boot=0)
+        survivors = robust[robust["holm_p"] < 0.05]
+        assert list(zip(survivors["key"], survivors["transform"])) == [("palm_bbl", "range_logit")]
+        assert f.palm_holm_survivors == 1 and f.nlu_holm_min >= 0.05

@@ -259,3 +259,26 @@ class TestBinomialNoise:
         assert observed < 0.5  # noise pulled it down
         assert result["r_corrected"] == pytest.approx(0.6, abs=0.05)
         assert 0 < result["noise_share1"] < 1
+
+
+def test_holm_matches_a_hand_step_down():
+    p = np.array([0.01, 0.04, 0.03, 0.005, 0.2])
+    order = np.argsort(p)
+    stepped = np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order])
+    expected = np.empty_like(p)
+    expected[order] = np.minimum(stepped, 1)
+    assert stats.holm(p) == pytest.approx(expected)
+
+
+def test_unbounded_noise_correction_matches_the_closed_form():
+    generator = np.random.default_rng(7)
+    f1, f2, f3 = (np.clip(generator.uniform(0.3, 0.8, 40) + shift, 0, 1) for shift in (0.0, 0.05, 0.1))
+    n = np.full(40, 200.0)
+    r = float(np.corrcoef(f2 - f1, f3 - f2)[0, 1])
+    v = [np.mean(f * (1 - f) / n) for f in (f1, f2, f3)]
+    V1, V2 = np.var(f2 - f1, ddof=1), np.var(f3 - f2, ddof=1)
+    expected = (r + v[1] / np.sqrt(V1 * V2)) / np.sqrt((1 - (v[0] + v[1]) / V1) * (1 - (v[1] + v[2]) / V2))
+    out = stats.binomial_noise(f1, f2, f3, n, r)
+    assert out["r_corrected_unbounded"] == pytest.approx(expected)
+    if abs(expected) <= 1:
+        assert out["r_corrected"] == pytest.approx(expected)

@@ -431,6 +431,38 @@ def robust_fits(ladder: ladders.Ladder, transform_names: tuple[str, ...] = ("raw
     return pd.DataFrame.from_records(records)
 
 
+PALM_SCALES = ("raw", "logit", "range_logit", "log_error")  # the thread's scales that need no chance level
+NEAR_CHANCE = 0.05  # "within five points of chance" for PaLM's smallest model
+
+
+def palm_scale_table(palm: dict[str, ladders.Ladder], n_boot: int = stats.N_BOOT) -> pd.DataFrame:
+    """`robust_fits` of every PaLM ladder under `PALM_SCALES`, with a Holm adjustment of the
+    permutation p-values over the family of transformed tests (every ladder x non-raw scale):
+    the question "does some better scale make the PaLM gains correlate" is asked once per cell."""
+    table = pd.concat([robust_fits(ladder, PALM_SCALES, n_boot).assign(key=key) for key, ladder in palm.items()], ignore_index=True)
+    transformed = table["transform"] != "raw"
+    table["holm_p"] = np.nan
+    table.loc[transformed, "holm_p"] = stats.holm(table.loc[transformed, "perm_p"])
+    return table
+
+
+def palm_chance_position(ladder: ladders.Ladder, margin: float = NEAR_CHANCE) -> dict:
+    """Where PaLM's tasks sit against chance: at the smallest size, how many of the tasks with a
+    chance level score at most `margin` above it, and how many below it; at the largest size,
+    how many are still within `margin` of it. Distances are rounded to 1e-9 so that a score
+    printed exactly `margin` above chance counts as within it."""
+    rows = ladder.rows[ladder.rows["chance"].notna()]
+    above = (rows["score"] - rows["chance"]).round(9)
+    small = (rows["n_params"] == ladder.sizes[0]).to_numpy()
+    large = (rows["n_params"] == ladder.sizes[-1]).to_numpy()
+    return {
+        "tasks": int(rows.loc[small, "task"].nunique()),
+        "near_small": int((above[small] <= margin).sum()),
+        "below_small": int((above[small] < 0).sum()),
+        "near_large": int((above[large].abs() <= margin).sum()),
+    }
+
+
 def palm_item_counts(frame: pd.DataFrame | None = None) -> pd.Series:
     """Items per PaLM BIG-bench Lite task, where the BIG-G data have the same task (by name).
 
@@ -454,6 +486,31 @@ def noise_ceiling(ladder: ladders.Ladder, triple: tuple[float, float, float], it
     if r_observed is None:
         r_observed = stats.fit_one((w.iloc[:, 1] - w.iloc[:, 0]).to_numpy(), (w.iloc[:, 2] - w.iloc[:, 1]).to_numpy())["r"]
     return {"r": float(r_observed)} | stats.binomial_noise(w.iloc[:, 0], w.iloc[:, 1], w.iloc[:, 2], n, r_observed)
+
+
+def noise_bootstrap(ladder: ladders.Ladder, triple: tuple[float, float, float], items: pd.Series, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL) -> dict:
+    """Task bootstrap of the noise-corrected r of one triple (`noise_ceiling` with `items`).
+
+    Each draw resamples the tasks, recomputes the observed r and the noise correction. Draws in
+    which noise leaves no true variance are undefined; the interval is over the other draws and
+    keeps corrected values outside [-1, 1], which say the noise estimate overshoots.
+    """
+    wide = ladder.matrix("raw")[list(triple)]
+    n_items = pd.Series(wide.index.get_level_values("task"), index=wide.index).map(items)
+    keep = n_items.notna().to_numpy() & wide.notna().all(axis=1).to_numpy()
+    f1, f2, f3 = (wide[keep].iloc[:, j].to_numpy() for j in range(3))
+    n = n_items[keep].to_numpy(dtype=float)
+    index = stats.task_indices(len(n), n_boot, ("noise_bootstrap", ladder.identity, tuple(triple)))
+    corrected = np.full(n_boot, np.nan)
+    for b, draw in enumerate(index):
+        g1, g2 = f2[draw] - f1[draw], f3[draw] - f2[draw]
+        if np.std(g1) == 0 or np.std(g2) == 0:
+            continue
+        r = float(np.corrcoef(g1, g2)[0, 1])
+        corrected[b] = stats.binomial_noise(f1[draw], f2[draw], f3[draw], n[draw], r)["r_corrected_unbounded"]
+    defined = np.isfinite(corrected)
+    low, high = stats.percentile_interval(corrected[defined], level)
+    return {"low": low, "high": high, "undefined_share": float(1 - defined.mean()), "above_one_share": float((corrected[defined] > 1).mean())}
 
 
 def _setting(ladder: ladders.Ladder) -> str:
@@ -540,6 +597,28 @@ class Facts:
     palm_r_noise: float
     palm_noise_r: float
     palm_r_corrected: float
+    palm_noise_r_low: float
+    palm_noise_r_high: float
+    palm_corrected_low: float
+    palm_corrected_high: float
+    palm_corrected_undefined: float
+    # Where PaLM's BIG-bench Lite tasks sit against chance
+    bb_chance_tasks: int
+    bb_near_chance_small: int
+    bb_below_chance_small: int
+    bb_near_chance_large: int
+    near_chance_pts: float
+    # The logit above chance on BIG-bench Lite, the other PaLM ladders, and the multiplicity of the scale tests
+    bb_floor_n: int
+    bb_floor_r: float
+    bb_floor_low: float
+    bb_floor_high: float
+    nlu_logit_min: float
+    nlu_logit_max: float
+    palm_scale_tests: int
+    palm_holm_survivors: int
+    bb_range_holm_p: float
+    bb_range_perm_p: float
     # Chinchilla against Gopher, gains in percentage points
     mmlu_gain_pts: float
     mmlu_gain_low_pts: float
@@ -595,6 +674,9 @@ class Facts:
     other_mean_high: float
     other_n_eff: float
     other_sig_positive: int
+    other_sig_negative: int
+    other_n_triples: int
+    other_n_eff_triples: float
     other_expected: float
     categories_median: float
     categories_low: float
@@ -607,6 +689,28 @@ class Facts:
     chance_z: float
 
 
+@dataclass(frozen=True)
+class NoiseShares:
+    """Chapter 3's estimate of the noise share of a one-step gain, for the preface."""
+
+    share_min: float
+    share_max: float
+    ci_above_one: int
+    n_ladders: int
+
+
+def noise_shares() -> NoiseShares:
+    """The range of Chapter 3's noise shares (`noise.family_table`, the same call and seed)."""
+    from . import noise  # Chapter 3's module; imported here so that Chapter 1 does not pay for it
+    from .reanalysis import chapter_ladders
+
+    families = noise.family_table(noise.noise_ladders(chapter_ladders()))
+    return NoiseShares(
+        share_min=float(families["noise_share"].min()), share_max=float(families["noise_share"].max()),
+        ci_above_one=int((families["noise_share_high"] > 1).sum()), n_ladders=len(families),
+    )
+
+
 def _ladder(found: list[ladders.Ladder], family: str, benchmark: str) -> ladders.Ladder:
     return next(l for l in found if l.family == family and l.benchmark == benchmark)
 
@@ -616,10 +720,19 @@ def chapter_facts(found: list[ladders.Ladder] | None = None, n_boot: int = stats
     found = primary_ladders() if found is None else found
     palm = original_fits(found)
     bb, nlu0 = palm["bigbench_lite"], palm["nlu 0-shot"]
-    scales = robust_fits(palm_ladders(found)["bigbench_lite"], ("raw", "logit", "range_logit", "log_error"), n_boot).set_index("transform")
+    scale_table = palm_scale_table(palm_ladders(found), n_boot)
+    scales = scale_table[scale_table["key"] == "bigbench_lite"].set_index("transform")
     bb_robust = scales.loc["raw"]
     bb_ladder = palm_ladders(found)["bigbench_lite"]
-    palm_noise = noise_ceiling(bb_ladder, tuple(bb_ladder.sizes[-3:]), palm_item_counts())
+    bb_triple = tuple(bb_ladder.sizes[-3:])
+    palm_noise = noise_ceiling(bb_ladder, bb_triple, palm_item_counts())
+    palm_noise_ci = stats.fisher_ci(palm_noise["r"], palm_noise["n"])
+    palm_noise_boot = noise_bootstrap(bb_ladder, bb_triple, palm_item_counts(), n_boot)
+    chance_position = palm_chance_position(bb_ladder)
+    with_chance = ladders.restrict(bb_ladder, lambda rows: rows["chance"].notna())
+    bb_floor = robust_fits(with_chance, ("floor_logit",), n_boot).iloc[0]
+    transformed_tests = scale_table[scale_table["transform"] != "raw"]
+    nlu_logit = scale_table.loc[(scale_table["key"] != "bigbench_lite") & (scale_table["transform"] == "logit"), "r"]
     h2h = chinchilla_vs_gopher()
     table = consecutive_table(found)
     found_regimes = regimes(found, n_boot)
@@ -645,6 +758,14 @@ def chapter_facts(found: list[ladders.Ladder] | None = None, n_boot: int = stats
         palm_fits=len(palm), palm_spanning_zero=spanning_zero(palm),
         palm_noise_tasks=palm_noise["n"], palm_noise_share1=palm_noise["noise_share1"], palm_noise_share2=palm_noise["noise_share2"],
         palm_r_noise=palm_noise["r_noise"], palm_noise_r=palm_noise["r"], palm_r_corrected=palm_noise["r_corrected"],
+        palm_noise_r_low=palm_noise_ci[0], palm_noise_r_high=palm_noise_ci[1],
+        palm_corrected_low=palm_noise_boot["low"], palm_corrected_high=palm_noise_boot["high"], palm_corrected_undefined=palm_noise_boot["undefined_share"],
+        bb_chance_tasks=chance_position["tasks"], bb_near_chance_small=chance_position["near_small"], bb_below_chance_small=chance_position["below_small"],
+        bb_near_chance_large=chance_position["near_large"], near_chance_pts=100 * NEAR_CHANCE,
+        bb_floor_n=int(bb_floor["n"]), bb_floor_r=float(bb_floor["r"]), bb_floor_low=float(bb_floor["ci_low"]), bb_floor_high=float(bb_floor["ci_high"]),
+        nlu_logit_min=float(nlu_logit.min()), nlu_logit_max=float(nlu_logit.max()),
+        palm_scale_tests=len(transformed_tests), palm_holm_survivors=int((transformed_tests["holm_p"] < 1 - stats.LEVEL).sum()),
+        bb_range_holm_p=float(scales.loc["range_logit", "holm_p"]), bb_range_perm_p=float(scales.loc["range_logit", "perm_p"]),
         mmlu_gain_pts=100 * h2h["mmlu"].mean_gain, mmlu_gain_low_pts=100 * h2h["mmlu"].gain_low, mmlu_gain_high_pts=100 * h2h["mmlu"].gain_high,
         bench_gain_pts=100 * h2h["bigbench"].mean_gain, bench_gain_low_pts=100 * h2h["bigbench"].gain_low, bench_gain_high_pts=100 * h2h["bigbench"].gain_high,
         bigg_sizes=len(bigg.sizes), bigg_smallest=size_label(bigg.sizes[0]), bigg_largest=size_label(bigg.sizes[-1]),
@@ -663,7 +784,8 @@ def chapter_facts(found: list[ladders.Ladder] | None = None, n_boot: int = stats
         mmlu_mean_score_min=min(mean_scores), mmlu_mean_score_max=max(mean_scores),
         other_median=other.median_r, other_low=other.median_low, other_high=other.median_high,
         other_mean=other.mean_r, other_mean_low=other.mean_low, other_mean_high=other.mean_high, other_n_eff=other.n_eff_ladders,
-        other_sig_positive=other.sig_positive, other_expected=other.expected_one_side,
+        other_sig_positive=other.sig_positive, other_sig_negative=other.sig_negative, other_n_triples=other.n_triples,
+        other_n_eff_triples=other.n_eff_triples, other_expected=other.expected_one_side,
         categories_median=categories.median_r, categories_low=categories.median_low, categories_high=categories.median_high,
         fine_noise_share_min=float(shares.min()), fine_noise_share_max=float(shares.max()),
         fine_r_noise=float(ceiling.loc[ceiling["family"] != "PaLM", "r_noise"].median()),

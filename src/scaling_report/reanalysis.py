@@ -295,19 +295,30 @@ def transform_effects(table: pd.DataFrame, reference: str = "raw") -> pd.DataFra
     return pd.DataFrame(records)
 
 
-def median_intervals(ladder_list: list[Ladder], transform_names: tuple[str, ...] = transforms.TRANSFORMS, n_boot: int = stats.N_BOOT) -> pd.DataFrame:
+def median_intervals(ladder_list: list[Ladder], transform_names: tuple[str, ...] = transforms.TRANSFORMS, n_boot: int = stats.N_BOOT, reference: str = "raw") -> pd.DataFrame:
     """Per transform: the median r over every consecutive triple with a joint task bootstrap
     interval (each task resampled once for every ladder that holds it) and the effective numbers
-    of independent triples and ladders. Degenerate fits are left out of the median."""
-    records = []
+    of independent triples and ladders. Degenerate fits are left out of the median.
+
+    Every transform uses the same task draws (tasks a transform drops are NaN in its columns),
+    so `diff_low`, `diff_high` is a paired interval for the median r minus the `reference` median.
+    """
+    records, medians = [], {}
     pivots = {ladder.name: raw_and_chance(ladder) for ladder in ladder_list}  # one pivot per ladder
+
+    def matrix(ladder: Ladder, name: str) -> pd.DataFrame:
+        raw = pivots[ladder.name][0]
+        return transformed(ladder, name, *pivots[ladder.name])[0].reindex(raw.index)
+
+    identity = ("median_r", tuple(l.identity for l in ladder_list))
     for name in transform_names:
-        rows, g1, g2 = ladders.stacked_gains(ladder_list, name, (1,), matrix=lambda ladder, name=name: transformed(ladder, name, *pivots[ladder.name])[0])
+        rows, g1, g2 = ladders.stacked_gains(ladder_list, name, (1,), matrix=lambda ladder, name=name: matrix(ladder, name))
         fits = stats.fit(g1, g2)
         usable = np.isfinite(fits["r"]) & ~fits["degenerate"]
-        draws = stats.joint_draws(g1[usable], g2[usable], n_boot, ("median_r", name, tuple(l.identity for l in ladder_list)))
+        draws = stats.joint_draws(g1[usable], g2[usable], n_boot, identity)
         with np.errstate(invalid="ignore"):
-            low, high = stats.percentile_interval(np.nanmedian(draws, axis=0))
+            medians[name] = np.nanmedian(draws, axis=0)
+        low, high = stats.percentile_interval(medians[name])
         names = rows.loc[usable, "ladder"].to_numpy()
         by_ladder = np.stack([stats.finite_mean(draws[names == ladder]) for ladder in pd.unique(names)])
         records.append(
@@ -320,7 +331,11 @@ def median_intervals(ladder_list: list[Ladder], transform_names: tuple[str, ...]
                 "n_eff_ladders": stats.effective_number(by_ladder),
             }
         )
-    return pd.DataFrame.from_records(records)
+    out = pd.DataFrame.from_records(records)
+    if reference in medians:
+        diffs = [stats.percentile_interval(medians[name] - medians[reference]) for name in out["transform"]]
+        out["diff_low"], out["diff_high"] = [d[0] for d in diffs], [d[1] for d in diffs]
+    return out
 
 
 def display_effects(effects: pd.DataFrame) -> pd.DataFrame:
@@ -346,8 +361,9 @@ def display_effects(effects: pd.DataFrame) -> pd.DataFrame:
 
 
 def leverage(ladder: Ladder, transform: str, position: int = 0, top: int = 5) -> dict:
-    """How much the `top` tasks with the largest |first gain| weigh in the triple's first gain:
-    their share of the sum of squared (centred) first gains, and r without them."""
+    """How much the `top` tasks whose first gain lies farthest from the mean first gain weigh in
+    the triple's first gain: their share of the sum of squared (centred) first gains, r without
+    them, how many of them are MMLU subjects and how many have a negative first gain."""
     wide, _ = transformed(ladder, transform)
     s1, s2, s3 = ladder.sizes[position : position + 3]
     three = wide[[s1, s2, s3]].dropna()
@@ -361,7 +377,9 @@ def leverage(ladder: Ladder, transform: str, position: int = 0, top: int = 5) ->
     r_without = float(np.corrcoef(g1[rest], g2[rest])[0, 1])
     return {"share": share, "r": r, "r_without": r_without,
             "r_text": fmt.estimate(r, *stats.fisher_ci(r, len(g1))), "r_without_text": fmt.estimate(r_without, *stats.fisher_ci(r_without, len(rest))),
-            "tasks": [task_label(three.index[i]) for i in order[:top]], "n": len(g1), "top": top}
+            "tasks": [task_label(three.index[i]) for i in order[:top]], "n": len(g1), "top": top,
+            "mmlu": int(sum(str(three.index[i][0]).startswith(MMLU_PREFIX) for i in order[:top])),
+            "negative": int((g1[order[:top]] < 0).sum())}
 
 
 # --------------------------------------------------------------------------------------------
@@ -545,7 +563,8 @@ def last_step(
     Two OLS models over tasks: `all` uses every smaller model's score as a predictor, `second`
     only the second-largest model's score. Because the second-largest score is a predictor of
     both, predicting the largest model's score and predicting its gain leave the same residuals;
-    R² is reported on the gain's variance (the scale of the thread's "8% vs 7%"). Intervals are
+    R² is reported on the gain's variance; `r2_score_*` give the same fits on the score's variance,
+    the scale the thread's summary names for its "8% vs 7%". Intervals are
     percentile bootstraps over tasks; `loo_*` is the leave-one-out R², which does not reward
     overfitting with many predictors. The in-sample difference of the two R² is >= 0 by
     construction, so the comparison that can fail is `loo_diff` (leave-one-out R², all minus
@@ -582,6 +601,9 @@ def last_step(
     f_stat, f_p = _nested_f(r2_all, r2_second, n, n_pred, 1)
     coef = np.linalg.lstsq(_with_intercept(smaller), gain, rcond=None)[0][1:]
     slope_second = float(np.linalg.lstsq(_with_intercept(second), gain, rcond=None)[0][1])
+    # The same fits scored against the largest model's score instead of its gain: the residuals
+    # are the same, only the total variance differs.
+    score_ratio = np.var(gain) / np.var(values[:, -1])
     return base | {
         "r2_all": r2_all,
         "r2_all_low": all_low,
@@ -592,6 +614,8 @@ def last_step(
         "r2_second_low": second_low,
         "r2_second_high": second_high,
         "loo_second": loo_r_squared(second, gain),
+        "r2_score_all": float(1 - (1 - r2_all) * score_ratio),
+        "r2_score_second": float(1 - (1 - r2_second) * score_ratio),
         "loo_diff": loo_r_squared(smaller, gain) - loo_r_squared(second, gain),
         "diff": r2_all - r2_second,
         "diff_low": diff_low,
@@ -814,19 +838,19 @@ def chapter_results(frame: pd.DataFrame | None = None, n_boot: int = stats.N_BOO
 # PaLM on every sensible scale, with robust companions of r
 # --------------------------------------------------------------------------------------------
 
-PALM_SCALES = ("raw", "logit", "range_logit", "log_error")
+PALM_KEYS = ("palm_bbl", "palm_nlu_0", "palm_nlu_1", "palm_nlu_few")
 
 
 def palm_robust(res: ChapterResults, ladder_list: list[Ladder] | None = None, n_boot: int = stats.N_BOOT) -> pd.DataFrame:
     """The post's PaLM triples under the raw score and the three scales the thread proposed
-    that need no chance level: r, Fisher and bootstrap CIs, permutation p, Spearman, leave-one-out."""
+    that need no chance level: r, Fisher and bootstrap CIs, permutation p (Holm-adjusted over
+    the transformed tests), Spearman, leave-one-out (`empirical.palm_scale_table`)."""
     from . import empirical  # the robust fit lives with Chapter 1's PaLM regressions
 
     ladder_list = evidence_ladders() if ladder_list is None else ladder_list
     by_name = {ladder.name: ladder for ladder in ladder_list}
-    keys = ("palm_bbl", "palm_nlu_0", "palm_nlu_1", "palm_nlu_few")
-    frames = [empirical.robust_fits(by_name[res.names[key]], PALM_SCALES, n_boot).assign(key=key) for key in keys if key in res.names]
-    return pd.concat(frames, ignore_index=True)
+    palm = {key: by_name[res.names[key]] for key in PALM_KEYS if key in res.names}
+    return empirical.palm_scale_table(palm, n_boot)
 
 
 def display_palm_robust(table: pd.DataFrame) -> pd.DataFrame:
@@ -839,6 +863,7 @@ def display_palm_robust(table: pd.DataFrame) -> pd.DataFrame:
             "r [Fisher 95% CI]": [fmt.estimate(*v) for v in table[["r", "ci_low", "ci_high"]].to_numpy()],
             "Bootstrap 95% CI": [fmt.ci(*v) for v in table[["boot_low", "boot_high"]].to_numpy()],
             "Permutation p": table["perm_p"].map(lambda v: fmt.num(v, 3)),
+            "Holm-adjusted p": table["holm_p"].map(lambda v: "—" if np.isnan(v) else fmt.num(v, 3)),
             "Spearman": table["spearman"].map(fmt.num),
             "Leave-one-out r": [fmt.ci(*v) for v in table[["loo_min", "loo_max"]].to_numpy()],
         }
@@ -883,6 +908,13 @@ def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
         "bigg_at_chance": fx["share_at_or_below_chance"][res.names["bigg"]], "pythia_at_chance": fx["share_at_or_below_chance"][res.names["pythia_0"]],
         **{f"{name}_median_ci": fmt.ci(effect[name]["median_low"], effect[name]["median_high"]) for name in transforms.TRANSFORMS},
         "raw_n_eff_ladders": float(raw["n_eff_ladders"]),
+        "raw_n_eff_triples": float(raw["n_eff_triples"]), "lerr_n_eff_triples": float(lerr["n_eff_triples"]),
+        # Paired (same task draws) intervals for a transform's median r minus the raw median.
+        "floor_diff_low": float(flo["diff_low"]), "floor_diff_high": float(flo["diff_high"]),
+        "lerr_diff_low": float(lerr["diff_low"]), "lerr_diff_high": float(lerr["diff_high"]),
+        "lev_mmlu": lev_err["mmlu"], "lev_negative": lev_err["negative"],
+        "score_r2_second_min": float(ok["r2_score_second"].min()), "score_r2_second_max": float(ok["r2_score_second"].max()),
+        "score_r2_all_min": float(ok["r2_score_all"].min()), "score_r2_all_max": float(ok["r2_score_all"].max()),
         "lerr_median": float(lerr["median_r_all"]), "lerr_sig_positive": int(lerr["sig_positive"]), "lerr_flips": int(lerr["sign_flips"]),
         "lev_top": lev_err["top"], "lev_task1": lev_err["tasks"][0], "lev_task2": lev_err["tasks"][1], "lev_err_share": lev_err["share"],
         "lev_raw_share": lev_raw["share"], "lev_r": lev_err["r_text"], "lev_r_without": lev_err["r_without_text"],
@@ -907,7 +939,7 @@ def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
                 values[f"{key}_{variant}"] = res.rerun_r(key, variant)
             except KeyError:
                 continue
-    for key in ("bigg", "pythia_0", "palm_nlu_few", "palm_bbl"):
+    for key in ("bigg", "pythia_0", "palm_nlu_few", "palm_nlu_1", "palm_bbl"):
         for which in ("all", "second"):
             values[f"r2_{key}_{which}"] = res.r2(key, which)
     for key, group in robust.groupby("key"):
@@ -923,6 +955,15 @@ def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
         "bbl_loo_min_min": float(bbl["loo_min"].min()), "bbl_loo_min_max": float(bbl["loo_min"].max()),
         "bbl_perm_p_max": float(bbl["perm_p"].max()),
     }
+    transformed_tests = robust[robust["transform"] != "raw"]
+    values |= {
+        "palm_scale_tests": len(transformed_tests),
+        "palm_holm_survivors": int((transformed_tests["holm_p"] < 1 - stats.LEVEL).sum()),
+        "bbl_range_holm_p": float(robust.loc[(robust["key"] == "palm_bbl") & (robust["transform"] == "range_logit"), "holm_p"].iloc[0]),
+        "nlu_holm_min": float(transformed_tests.loc[transformed_tests["key"] != "palm_bbl", "holm_p"].min()),
+    }
+    mmlu_raw = res.reruns[res.reruns["ladder"].str.contains("MMLU subjects") & (res.reruns["variant"] == "raw")]["r"]
+    values |= {"mmlu_raw_min": float(mmlu_raw.min()), "mmlu_raw_max": float(mmlu_raw.max())}
     table = res.table
     lerr_sig = table[(table["transform"] == "log_error") & table["significant"] & (table["r"] > 0)]
     values["log_error_sig_positive_palm"] = int((lerr_sig["family"] == "PaLM").sum())

@@ -21,6 +21,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from . import SEED
@@ -108,6 +109,12 @@ def expected_under_null(n_tests: int, level: float = LEVEL, two_sided: bool = Tr
     `two_sided=False` counts one direction only (significantly negative, say): half as many.
     """
     return (1 - level) * n_tests * (1.0 if two_sided else 0.5)
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm-adjusted p-values of a family of tests (statsmodels), in the order given."""
+    p_values = np.asarray(p_values, dtype=float)
+    return multipletests(p_values, method="holm")[1] if p_values.size else p_values
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,9 +381,10 @@ def binomial_noise(f1, f2, f3, n_items, r_observed: float | None = None) -> dict
         "max_pull": float(min(1 - (room - shared), 2.0)),
     }
     if r_observed is not None:
-        corrected = (r_observed + shared) / room if room > 0 else np.nan
-        corrected = corrected if abs(corrected) <= 1 else np.nan
+        unbounded = (r_observed + shared) / room if room > 0 else np.nan
+        corrected = unbounded if abs(unbounded) <= 1 else np.nan
         out["r_corrected"] = float(corrected)
+        out["r_corrected_unbounded"] = float(unbounded)  # outside [-1, 1] when the noise estimate overshoots
         out["pull"] = float(corrected - r_observed)
     return out
 
