@@ -337,3 +337,54 @@ class TestShareFlag:
     @pytest.mark.parametrize("low, high, words", [(0.2, 0.9, "inside"), (0.4, 1.2, "reaches above 1"), (1.2, 2.0, "rejected"), (-0.2, 0.5, "below 0")])
     def test_flags(self, low, high, words):
         assert words in noise.share_flag(low, high)
+
+
+class TestRefereeFixes:
+    """Numbers added after the referee's recomputation of chapter 3, checked independently."""
+
+    def test_momentum_needed_at_the_lower_ends_gives_zero_correlation(self, chapter):
+        # At rho = s / (2(1 - s)) the closed form must give r = 0 for a noise share s: checked with
+        # the closed form itself (tau^2 = 1, sigma^2 = s / (2(1 - s)) so that 2 sigma^2 / V0 = s).
+        lows = chapter.families["noise_share_low"].to_numpy(float)
+        needed = lows / (2 * (1 - lows))
+        for s, rho in zip(lows, needed):
+            sigma_sq = s / (2 * (1 - s))
+            assert 2 * sigma_sq / (1 + 2 * sigma_sq) == pytest.approx(s)
+            assert float(noise.observed_correlation(rho, 1.0, 1.0, sigma_sq)) == pytest.approx(0.0, abs=1e-12)
+        assert chapter.facts.rho_needed_low_min == pytest.approx(needed.min())
+        assert chapter.facts.rho_needed_low_max == pytest.approx(needed.max())
+        assert chapter.facts.rho_needed_low_max < chapter.facts.rho_needed_min  # the hedge the chapter prints
+
+    def test_significant_regime_list_names_exactly_the_rows_that_exclude_zero(self, chapter):
+        regimes = chapter.regimes
+        sig = regimes[regimes["diff_low"] > 0]
+        assert chapter.facts.regime_diff_sig == len(sig)
+        for name, low in regimes[["ladder", "diff_low"]].to_numpy():
+            # no prose name is a substring of another ('Pythia 0-shot' is not in 'Pythia (deduped) 0-shot')
+            assert (noise.prose_ladder(name) + " ") in chapter.facts.regime_sig_list + " " if low > 0 else \
+                (noise.prose_ladder(name) + " ") not in chapter.facts.regime_sig_list
+        rest = regimes[regimes["diff_low"] <= 0]
+        assert chapter.facts.regime_closest_miss_low == pytest.approx(rest["diff_low"].max())
+        assert chapter.facts.regime_closest_miss == noise.prose_ladder(rest.loc[rest["diff_low"].idxmax(), "ladder"])
+
+    def test_prose_ladder_names(self):
+        assert noise.prose_ladder("BIG-G T=0 · bigbench · 3-shot · multiple_choice_grade") == "BIG-G"
+        assert noise.prose_ladder("Pythia (deduped) · lm_eval_harness · 0-shot · accuracy") == "Pythia (deduped) 0-shot"
+
+    def test_naive_counts_by_an_independent_bootstrap(self, chapter):
+        # BIG-G: observed variance of gains against the naive binomial noise, with plain numpy and a
+        # bootstrap of its own (4,000 draws of tasks).
+        bigg = next(l for l in chapter_ladders(data.load_all()) if l.name == chapter.names["bigg"])
+        scores, index, _ = noise.score_matrix(bigg)
+        n = noise.item_counts(bigg, index)
+        keep = np.isfinite(n)
+        scores, n = scores[keep], n[keep]
+        gains = np.diff(scores, axis=1)
+        v = scores * (1 - scores) / n[:, None]
+        naive = v[:, 1:] + v[:, :-1]
+        draws = np.random.default_rng(77).integers(0, len(gains), size=(4000, len(gains)))
+        boot_var = np.stack([gains[d].var(axis=0, ddof=1) for d in draws])
+        boot_excess = boot_var - np.stack([naive[d].mean(axis=0) for d in draws])
+        assert chapter.facts.naive_exceeds == int((naive.mean(axis=0) > gains.var(axis=0, ddof=1)).sum())
+        assert chapter.facts.naive_above_observed_ci == int((naive.mean(axis=0) > np.quantile(boot_var, 0.975, axis=0)).sum())
+        assert chapter.facts.naive_exceeds_sig == int((np.quantile(boot_excess, 0.975, axis=0) < 0).sum())

@@ -610,3 +610,69 @@ class TestChapterFourFacts:
         z = np.log(q / (1 - q))
         assert row["r"] == pytest.approx(np.corrcoef(z[:, 1] - z[:, 0], z[:, 2] - z[:, 1])[0, 1])
         assert chapter4.facts.logit_sig_positive == int((chapter4.logit_test["ci_low"] > 0).sum())
+
+
+class TestRisingRule:
+    def _fit_row(self, ceiling: float, chance: float = 0.25) -> pd.DataFrame:
+        # A curve that goes from 1% to 99% of its own range across sizes e^20 .. e^24.
+        k = 2 * np.log(99) / 4.0
+        return pd.DataFrame({"log_n_min": [20.0], "log_n_max": [24.0], "k": [k], "x0": [22.0], "ceiling": [ceiling], "chance": [chance],
+                             "mean_score": [0.3], "n": [8], "rmse": [0.01], "n_items": [500.0], "monotone_ok": [True], "x0_inside": [True]})
+
+    def test_rise_is_measured_from_chance_to_one(self):
+        # rise of the own range is 0.98; in score it is 0.98 (h - c), against a tenth of (1 - c) = 0.075
+        low = S.add_fit_status(self._fit_row(ceiling=0.3)).iloc[0]
+        assert low["rise"] == pytest.approx(0.98)
+        assert low["rise_of_range"] == pytest.approx(0.98 * 0.05 / 0.75)
+        assert low["status"] == "flat"
+        high = S.add_fit_status(self._fit_row(ceiling=0.4)).iloc[0]
+        assert high["rise_of_range"] == pytest.approx(0.98 * 0.15 / 0.75) and high["status"].startswith("rising")
+        one = S.add_fit_status(self._fit_row(ceiling=1.0)).iloc[0]
+        assert one["rise_of_range"] == pytest.approx(one["rise"])  # ceiling 1: the same as the share of its own range
+
+
+class TestThreadStateTable:
+    def test_contributions_add_up_to_r_at_each_spacing(self):
+        states = S.simulated_states(n_tasks=4000)
+        table = S.thread_state_table(states)
+        assert list(table["Path"]) == list(S.THREAD_STATE_SIGNS)
+        for spacing in S.STATE_SPACINGS:
+            column = table[f"×{spacing:g}"]
+            total = sum(float(v.replace("−", "-")) for v in column if v != "—")
+            r = states.loc[states["spacing"] == spacing, "r"].iloc[0]
+            assert total == pytest.approx(r, abs=0.006)  # ten cells rounded to 0.001
+
+
+class TestRefereeFactsChapterFour:
+    """Numbers added after the referee's recomputation of chapter 4."""
+
+    def test_one_printed_value_per_spacing_matches_numpy(self, chapter4):
+        f = chapter4.facts
+        for spacing, value, seed in ((2.0, f.ref_r_d1, 11), (64.0, f.ref_r_d6, 12)):
+            assert value == pytest.approx(_numpy_sigmoid_r(spacing, 1.0, 0.02, 400_000, seed), abs=0.015)  # 20,000 simulated tasks
+        states = chapter4.states.set_index(["spacing", "transition"])
+        assert f.contrib_122_8 == states.loc[(8.0, "1→2→2"), "contribution"] and f.ref_r_d3 == states.loc[(8.0, "1→1→1"), "r"]
+
+    def test_free_ceiling_counts_recomputed(self, chapter4):
+        free = chapter4.free_ceiling
+        q = lambda x: 1 / (1 + np.exp(-free["k"] * (x - free["x0"])))
+        rise = q(free["log_n_max"]) - q(free["log_n_min"])
+        ok = free["monotone_ok"].fillna(True).astype(bool)
+        in_score = rise * (free["ceiling"] - free["chance"]) / (1 - free["chance"])
+        assert chapter4.facts.free_rising == int((ok & (in_score >= 0.1)).sum())
+        assert chapter4.facts.free_rising_own_ceiling == int((ok & (rise >= 0.1)).sum())
+        assert chapter4.facts.free_rising <= chapter4.facts.free_rising_own_ceiling
+
+    def test_non_monotone_counts_against_chance(self, chapter4):
+        fits = chapter4.fits
+        flagged = fits["max_drop"] > fits["drop_tolerance"]
+        assert chapter4.facts.all_nonmono == int(flagged.sum())
+        assert chapter4.facts.nonmono_expected_false == pytest.approx(0.01 * len(fits))
+        excess = (fits["max_drop"] - fits["drop_tolerance"])[flagged]
+        assert chapter4.facts.nonmono_near_tolerance == int((excess <= 0.01).sum())
+
+    def test_display_tables(self, chapter4):
+        logit = S.display_logit_test(chapter4.logit_test)
+        assert not logit["Tasks per triple"].str.contains(r"\.").any()
+        hier = S.display_hierarchical(chapter4.populations, chapter4.fits, chapter4.hierarchical)
+        assert list(hier["Log-slope spread (sd)"]) == [f"{v:.2f}" for v in chapter4.populations["log_k_sd"]]

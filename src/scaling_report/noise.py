@@ -790,7 +790,8 @@ class Facts:
     bigg_under_cap_not_multiple_of_n: int
     naive_steps: int
     naive_exceeds: int
-    naive_exceeds_sig: int
+    naive_exceeds_sig: int  # steps whose interval of observed minus naive (tasks resampled jointly) lies below zero
+    naive_above_observed_ci: int  # steps whose naive value lies above the observed variance's own interval
     naive_capped_exceeds: int
     naive_capped_exceeds_sig: int
     naive_mean_e4: float
@@ -830,6 +831,8 @@ class Facts:
     rho_observed_max: float
     rho_needed_min: float
     rho_needed_over_one: int
+    rho_needed_low_min: float  # the same at the lower end of each ladder's noise-share interval
+    rho_needed_low_max: float
     rho_true_in_unit: int
     rho_true_ci_above_one: int
     rho_true_sig_positive: int
@@ -860,6 +863,9 @@ class Facts:
     regime_all_diff_positive: bool
     regime_diff_positive: int
     regime_diff_sig: int
+    regime_sig_list: str  # the ladders whose above-minus-near interval excludes zero, with their estimates
+    regime_closest_miss: str  # the ladder whose interval comes closest to excluding zero without doing so
+    regime_closest_miss_low: float
     regime_expected_sig: float
     regime_task_sets: int
     families_task_sets: int
@@ -896,6 +902,7 @@ class Facts:
     item_fail_noise_share: float
     item_fail_true_noise_share: float
     item_rho_bias_momentum: float
+    item_rho_underestimate: float  # the same bias as a positive shortfall of the estimate
     item_over_naive_min: float
     item_over_naive_max: float
 
@@ -938,6 +945,25 @@ def rho_needed(noise_share) -> np.ndarray:
         return np.where(s < 1, s / (2 * (1 - s)), np.inf)
 
 
+def prose_ladder(name: str) -> str:
+    """A ladder's name for a sentence: 'BIG-G' or family and shots, e.g. 'Pythia (deduped) 0-shot'."""
+    parts = name.split(" · ")
+    return "BIG-G" if parts[0].startswith("BIG-G") else f"{parts[0]} {parts[2]}"
+
+
+def significant_regime_rows(regimes: pd.DataFrame) -> tuple[str, str, float]:
+    """The ladders whose above-minus-near interval lies above zero, as 'name estimate [low, high]'
+    joined for prose, and the non-significant ladder whose lower end is highest (how fragile the count is)."""
+    sig = regimes[regimes["diff_low"] > 0]
+    listed = [f"{prose_ladder(row['ladder'])} {_ci_text(row, 'diff')}" for _, row in sig.iterrows()]
+    text = ", ".join(listed[:-1]) + (" and " if len(listed) > 1 else "") + (listed[-1] if listed else "")
+    rest = regimes[regimes["diff_low"] <= 0]
+    if rest.empty:
+        return text, "", float("nan")
+    miss = rest.loc[rest["diff_low"].idxmax()]
+    return text, prose_ladder(miss["ladder"]), float(miss["diff_low"])
+
+
 def build_facts(res: dict) -> Facts:
     """Chapter 3's Facts from the tables `chapter_results` computes (no statistics of its own)."""
     band, naive, naive_capped, item_check = res["band"], res["naive"], res["naive_capped"], res["item_check"]
@@ -954,6 +980,8 @@ def build_facts(res: dict) -> Facts:
     checks = [v for v in lags.attrs.get("v3_minus_v2", {}).values() if np.isfinite(v[1])]
     py_halves = halves[halves["ladder"] == names["pythia_0"]].set_index("half")
     needed = rho_needed(families["noise_share"])
+    needed_low = rho_needed(families["noise_share_low"])  # rho_needed rises with s, so these are the interval's lower ends
+    sig_list, closest_miss, closest_miss_low = significant_regime_rows(regimes)
     sizes = np.asarray(res["bigg_sizes"], dtype=float)
     step_ratios = sizes[1:] / sizes[:-1]
     sm = small.set_index("ladder")
@@ -975,6 +1003,7 @@ def build_facts(res: dict) -> Facts:
         bigg_under_cap=len(under), bigg_under_cap_not_multiple_of_n=int((~under["multiple_of_n"]).sum()),
         naive_steps=len(naive), naive_exceeds=int((naive["naive"] > naive["observed"]).sum()),
         naive_exceeds_sig=int((naive["excess_high"] < 0).sum()),
+        naive_above_observed_ci=int((naive["naive"] > naive["observed_high"]).sum()),
         naive_capped_exceeds=int((naive_capped["naive"] > naive_capped["observed"]).sum()),
         naive_capped_exceeds_sig=int((naive_capped["excess_high"] < 0).sum()),
         naive_mean_e4=float(naive["naive"].mean() * E4), naive_capped_mean_e4=float(naive_capped["naive"].mean() * E4),
@@ -1000,6 +1029,7 @@ def build_facts(res: dict) -> Facts:
         persistent_share_max=float(families["persistent_share"].max()), persistent_sig=int((families["persistent_share_low"] > 0).sum()),
         rho_observed_min=float(families["rho_observed"].min()), rho_observed_max=float(families["rho_observed"].max()),
         rho_needed_min=float(needed.min()), rho_needed_over_one=int((needed > 1).sum()),
+        rho_needed_low_min=float(needed_low.min()), rho_needed_low_max=float(needed_low.max()),
         rho_true_in_unit=int(((families["rho_true"] >= 0) & (families["rho_true"] <= 1)).sum()),
         rho_true_ci_above_one=int((families["rho_true_high"] > 1).sum()), rho_true_sig_positive=int((families["rho_true_low"] > 0).sum()),
         bigg_rho=_rho_text(bigg), pythia_rho=_rho_text(pythia),
@@ -1015,7 +1045,8 @@ def build_facts(res: dict) -> Facts:
         pythia_trend=fmt.estimate(ps["trend_per_step"], ps["trend_low"], ps["trend_high"]),
         near_chance_points=100 * NEAR_CHANCE, thread_p_small=THREAD_P_SMALL_MODELS, thread_p_anova=THREAD_P_ANOVA_400M_7B, regime_ladders=len(regimes),
         regime_all_diff_positive=bool((regimes["diff"] > 0).all()), regime_diff_positive=int((regimes["diff"] > 0).sum()),
-        regime_diff_sig=int((regimes["diff_low"] > 0).sum()), regime_expected_sig=(1 - stats.LEVEL) / 2 * len(regimes),
+        regime_diff_sig=int((regimes["diff_low"] > 0).sum()), regime_sig_list=sig_list,
+        regime_closest_miss=closest_miss, regime_closest_miss_low=closest_miss_low, regime_expected_sig=(1 - stats.LEVEL) / 2 * len(regimes),
         regime_task_sets=int(res["regime_task_sets"]), families_task_sets=int(res["families_task_sets"]),
         harness_tasks=int(families.loc[harness, "n_tasks"].max()), pooled_harness_ladders=int(res["pooled_regime"]["n_ladders"]),
         pooled_harness_diff=_ci_text(pd.Series(res["pooled_regime"]), "diff"),
@@ -1032,6 +1063,7 @@ def build_facts(res: dict) -> Facts:
         item_fail_true_rho=float(fail["true_rho"]), item_fail_est_rho=fmt_rho(fail["est_rho"]),
         item_fail_noise_share=float(fail["est_noise_share"]), item_fail_true_noise_share=float(fail["true_noise_share"]),
         item_rho_bias_momentum=float((with_momentum["est_rho"] - with_momentum["true_rho"]).mean()),
+        item_rho_underestimate=float((with_momentum["true_rho"] - with_momentum["est_rho"]).mean()),
         item_over_naive_min=float(shared["ladder_over_naive"].min()), item_over_naive_max=float(shared["ladder_over_naive"].max()),
     )
 

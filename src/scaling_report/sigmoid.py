@@ -877,7 +877,8 @@ def reproduction_table(ladder_list=None, fits: pd.DataFrame | None = None, n_rep
 # Summaries for the chapter
 
 STEEP_K = 5.0  # a rise from 10% to 90% within a factor of 2.4 in size
-FLAT_RISE = 0.1  # a fit that moves less than 10% of the chance-to-ceiling range across the sizes is flat
+FLAT_RISE = 0.1  # a fit that moves less than 10% of the way from chance to 1 across the sizes is flat
+NEAR_TOLERANCE = 0.01  # a non-monotone flag whose fall exceeds the tolerance by less than this is marginal
 SEED_GRID, SEED_STATES, SEED_LIMITS, SEED_BOOT = 4100, 4200, 4300, 4400
 
 
@@ -908,21 +909,25 @@ def wilson_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float
 def add_fit_status(fits: pd.DataFrame) -> pd.DataFrame:
     """Add the fitted rise across the ladder's sizes, a noise ratio and a status per task.
 
-    rise: fitted progress at the largest size minus at the smallest.
+    rise: fitted progress at the largest size minus at the smallest (a share of chance-to-ceiling).
+    rise_of_range: the same rise in score, as a share of the range from chance to 1; equal to rise
+    when the ceiling is 1, and the measure the flat test uses, so that fits with a free ceiling are
+    judged by the same yardstick (a curve rising fully to a ceiling just above chance is flat).
     noise_ratio: residual sd about the curve (rmse * sqrt(n / (n - 2))) over the binomial sd
     sqrt(p (1 - p) / n_items) at the task's mean score: 1 if item sampling were the only noise.
     status: 'non-monotone' (a fall larger than the tolerance: no rising sigmoid fits), else 'flat'
-    (rise below FLAT_RISE), else 'rising, midpoint inside' or 'rising, midpoint outside' the sizes.
+    (rise_of_range below FLAT_RISE), else 'rising, midpoint inside' or 'rising, midpoint outside' the sizes.
     """
     out = fits.copy()
     q_lo = progress(out["log_n_min"], out["k"], out["x0"])
     q_hi = progress(out["log_n_max"], out["k"], out["x0"])
     out["rise"] = q_hi - q_lo
+    out["rise_of_range"] = out["rise"] * (out["ceiling"] - out["chance"]) / (1 - out["chance"])
     p = out["mean_score"].clip(0.02, 0.98)
     dof = (out["n"] - 2).clip(lower=1)
     out["noise_ratio"] = out["rmse"] * np.sqrt(out["n"] / dof) / np.sqrt(p * (1 - p) / out["n_items"])
     nonmono = ~out["monotone_ok"].fillna(True).astype(bool)
-    flat = out["rise"] < FLAT_RISE
+    flat = out["rise_of_range"] < FLAT_RISE
     inside = out["x0_inside"].fillna(False).astype(bool)
     out["status"] = np.where(
         nonmono, "non-monotone", np.where(flat, "flat", np.where(inside, "rising, midpoint inside", "rising, midpoint outside"))
@@ -1019,6 +1024,28 @@ def state_summary(table: pd.DataFrame) -> pd.DataFrame:
 # (10%->90% over 4.4 ln units, a factor of ~80 in size), noise 2% of the range.
 REFERENCE = Population(x0_sd=np.log(10.0), k_median=1.0, k_sd=0.0, noise=0.02)
 STATE_SPACINGS = (2.0, 8.0, 64.0)
+# The thread's three-state table (T16): the sign the commenter gave each path of states.
+THREAD_STATE_SIGNS = {
+    "1→1→1": "slightly negative", "3→3→3": "slightly negative",
+    "1→1→2": "about zero", "1→1→3": "about zero", "1→3→3": "about zero", "2→3→3": "about zero",
+    "1→2→2": "positive", "1→2→3": "positive", "2→2→2": "positive", "2→2→3": "positive",
+}
+EDGE_PATHS = ("1→1→2", "2→3→3")  # entering or leaving the rise at one step: 'about zero' in T16
+
+
+def thread_state_table(states: pd.DataFrame) -> pd.DataFrame:
+    """The commenter's sign for each path beside the path's contribution to r in the reference
+    population at each spacing ('—' where the path does not occur)."""
+    from . import fmt
+
+    rows = []
+    for path, sign in THREAD_STATE_SIGNS.items():
+        row = {"Path": path, "Thread (T16)": sign}
+        for spacing, g in states.groupby("spacing"):
+            cell = g.set_index("transition").loc[path]
+            row[f"×{spacing:g}"] = fmt.num(cell["contribution"], 3, signed=True) if cell["count"] > 0 else "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def simulated_states(population: Population = REFERENCE, spacings=STATE_SPACINGS, n_tasks: int = 20000) -> pd.DataFrame:
@@ -1334,6 +1361,7 @@ def display_hierarchical(populations: pd.DataFrame, separate: pd.DataFrame, hier
             "Median k of rising: separate / hierarchical": f"{fmt.num(np.median(sep_rising['k']))} / {fmt.num(np.median(hier_rising['k']))}",
             "Population median k": fmt.num(pop["k_median"]),
             "Midpoint spread (decades, sd)": fmt.num(pop["x0_sd"] / np.log(10), 1),
+            "Log-slope spread (sd)": fmt.num(pop["log_k_sd"]),
             "Median fitted ceiling": fmt.num(pop["ceiling_median"]),
             "Noise ÷ binomial": fmt.num(pop["noise_scale"]),
         })
@@ -1454,6 +1482,14 @@ class Facts:
     ref_r_d1: float
     ref_r_d3: float
     ref_r_d6: float
+    # the thread's three-state table (T16) against the reference population's contributions
+    contrib_122_8: float
+    contrib_223_8: float
+    contrib_122_223_2_max: float
+    edge_contrib_min: float  # 1→1→2 and 2→3→3 at ×2 and ×8
+    edge_contrib_max: float
+    edge_contrib_64_min: float
+    edge_contrib_64_max: float
     zero_ratio_k1: float
     zero_ratio_k3: float
     slow_rise_decades: float
@@ -1503,6 +1539,9 @@ class Facts:
     all_nonmono_share: float
     all_nonmono_low: float
     all_nonmono_high: float
+    nonmono_expected_false: float  # tasks flagged under pure binomial noise at most: false-alarm rate x tasks
+    nonmono_near_tolerance: int  # flagged tasks whose fall exceeds the tolerance by less than NEAR_TOLERANCE
+    near_tolerance: float
     bigg_nonmono: int
     bigg_below_chance: int
     all_inside: int
@@ -1533,9 +1572,11 @@ class Facts:
     pythia_other_lag: str
     pythia_other_residual: str
     # free ceilings and partial pooling
-    free_rising: int
+    free_rising: int  # rising by a tenth of the way from chance to 1, the rule of the main fits
     bigg_rising: int
     free_ceiling: str
+    free_rising_own_ceiling: int  # rising by a tenth of the way from chance to each task's own fitted ceiling
+    free_ceiling_own: str
     hier_rising_min: int
     hier_rising_max: int
     hier_ceiling_min: float
@@ -1678,10 +1719,19 @@ def chapter_results() -> ChapterResults:
     group_means = reproduction.groupby(["ladder", "class"], sort=False)[["r", "sim_r"]].mean()
     obs111, obs222 = (observed[observed["transition"] == t] for t in ("1→1→1", "2→2→2"))
     logit_palm = logit[logit["class"] == palm_label]
+    own_rising = (free["status"] != "non-monotone") & (free["rise"] >= FLAT_RISE)
     hier_rising = hierarchical.assign(rising=hierarchical["status"].str.startswith("rising")).groupby("ladder")["rising"].sum()
     facts = Facts(
         rise_ratio_k1=rise_ratio(1.0), limits_max_error=float(limits["max_error"]),
-        ref_noise=REFERENCE.noise, ref_r_d1=float(ref.loc[1.0, "r"]), ref_r_d3=float(ref.loc[3.0, "r"]), ref_r_d6=float(ref.loc[6.0, "r"]),
+        # ×2, ×8 and ×64 per step: the states simulation (20,000 tasks) gives the one printed value for each
+        ref_noise=REFERENCE.noise, ref_r_d1=float(block[2.0]["r"].iloc[0]), ref_r_d3=float(block[8.0]["r"].iloc[0]),
+        ref_r_d6=float(block[64.0]["r"].iloc[0]),
+        contrib_122_8=float(block[8.0].loc["1→2→2", "contribution"]), contrib_223_8=float(block[8.0].loc["2→2→3", "contribution"]),
+        contrib_122_223_2_max=float(block[2.0].loc[["1→2→2", "2→2→3"], "contribution"].max()),
+        edge_contrib_min=float(min(block[sp].loc[list(EDGE_PATHS), "contribution"].min() for sp in (2.0, 8.0))),
+        edge_contrib_max=float(max(block[sp].loc[list(EDGE_PATHS), "contribution"].max() for sp in (2.0, 8.0))),
+        edge_contrib_64_min=float(block[64.0].loc[list(EDGE_PATHS), "contribution"].min()),
+        edge_contrib_64_max=float(block[64.0].loc[list(EDGE_PATHS), "contribution"].max()),
         zero_ratio_k1=zero_crossing(grid, 1.0, 0.02, 1.0), zero_ratio_k3=zero_crossing(grid, 1.0, 0.02, 3.0),
         slow_rise_decades=rise_decades(EXPLORER_KS[0]), slow_max_r=float(slow["r"].max()),
         benchmark_tasks=BENCHMARK_TASKS, band_benchmarks=BAND_BENCHMARKS,
@@ -1704,6 +1754,9 @@ def chapter_results() -> ChapterResults:
         drop_level=DROP_LEVEL, drop_false_alarm=1 - DROP_LEVEL, flat_rise=FLAT_RISE, bigg_max_items=BIGG_MAX_ITEMS,
         all_tasks=len(fits), all_rising=len(rising), all_flat=int((fits["status"] == "flat").sum()), all_nonmono=nonmono,
         all_nonmono_share=nonmono / len(fits), all_nonmono_low=nonmono_ci[0], all_nonmono_high=nonmono_ci[1],
+        nonmono_expected_false=(1 - DROP_LEVEL) * len(fits), near_tolerance=NEAR_TOLERANCE,
+        nonmono_near_tolerance=int(((fits["max_drop"] - fits["drop_tolerance"]).between(0, NEAR_TOLERANCE, inclusive="right")
+                                    & (fits["status"] == "non-monotone")).sum()),
         bigg_nonmono=int((bigg["status"] == "non-monotone").sum()), bigg_below_chance=int((bigg["mean_score"] < bigg["chance"]).sum()),
         all_inside=int((fits["status"] == "rising, midpoint inside").sum()),
         all_midpoint_above=int((outside["x0"] > outside["log_n_max"]).sum()), all_midpoint_below=int((outside["x0"] < outside["log_n_min"]).sum()),
@@ -1723,6 +1776,8 @@ def chapter_results() -> ChapterResults:
         pythia_other_residual=fmt.estimate(*rec.loc[(pythia, "not MMLU"), ["residual", "residual_low", "residual_high"]]),
         free_rising=int(free["status"].str.startswith("rising").sum()), bigg_rising=int(bigg["status"].str.startswith("rising").sum()),
         free_ceiling=_estimate(median_ci(free.loc[free["status"].str.startswith("rising"), "ceiling"], seed_offset=SEED_BOOT + 60)),
+        free_rising_own_ceiling=int(own_rising.sum()),
+        free_ceiling_own=_estimate(median_ci(free.loc[own_rising, "ceiling"], seed_offset=SEED_BOOT + 61)),
         hier_rising_min=int(hier_rising.min()), hier_rising_max=int(hier_rising.max()),
         hier_ceiling_min=float(populations["ceiling_median"].min()), hier_ceiling_max=float(populations["ceiling_median"].max()),
         hier_log_k_sd_min=float(populations["log_k_sd"].min()), hier_log_k_sd_max=float(populations["log_k_sd"].max()),
@@ -1760,13 +1815,18 @@ def chapter_results() -> ChapterResults:
     )
 
 
+def _count_range(counts: pd.Series) -> str:
+    low, high = int(counts.min()), int(counts.max())
+    return str(low) if low == high else f"{low}–{high}"
+
+
 def display_logit_test(table: pd.DataFrame) -> pd.DataFrame:
     """Per ladder and spacing class: triples, mean observed r of logit-scale gains and the mean
     simulated median, how many observed values lie above the simulated median and inside its range."""
     rows = []
     for (ladder, label), g in table.groupby(["ladder", "class"], sort=False):
         rows.append({
-            "Ladder": _short(ladder), "Spacing": label.split(" ")[0], "Triples": len(g), "Tasks per triple": f"{g['n'].min()}–{g['n'].max()}",
+            "Ladder": _short(ladder), "Spacing": label.split(" ")[0], "Triples": len(g), "Tasks per triple": _count_range(g["n"]),
             "Observed r (mean)": round(float(g["r"].mean()), 2), "Simulated r (mean median)": round(float(g["sim_r"].mean()), 2),
             "Observed above simulated": f"{int((g['r'] > g['sim_r']).sum())} of {len(g)}",
             "In the 95% range": f"{int(((g['r'] >= g['sim_low']) & (g['r'] <= g['sim_high'])).sum())} of {len(g)}",
