@@ -41,7 +41,8 @@ def _render(clone: Path, env: dict, timings: Path | None = None) -> float:
 def _assets(site: Path, page: Path) -> tuple[int, int, int, int]:
     html = page.read_text(encoding="utf-8")
     scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
-    styles = re.findall(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"', html)
+    links = re.findall(r"<link\b[^>]*>", html)
+    styles = [re.search(r'href="([^"]+)"', tag).group(1) for tag in links if 'rel="stylesheet"' in tag and 'href="' in tag]
 
     def size(urls: list[str]) -> int:
         total = 0
