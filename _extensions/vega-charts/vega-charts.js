@@ -213,7 +213,7 @@
     return spec;
   }
 
-  // Embed, then narrow the views until the chart fits its column (at most three tries).
+  // Embed, then narrow the views until the chart fits its column (at most five tries).
   function embedFitting(target, source, available, phone) {
     var factor = 1;
     function attempt(tries) {
@@ -223,7 +223,7 @@
       return window.vegaEmbed(target, spec, OPTIONS).then(function (result) {
         var svg = target.querySelector("svg");
         var natural = svg ? svg.viewBox.baseVal.width : 0;
-        if (available && natural > available + 1 && tries < 3) {
+        if (available && natural > available + 1 && tries < 5) {
           factor = factor * Math.max(0.3, (available - 8) / natural);
           result.finalize();
           target.innerHTML = "";
