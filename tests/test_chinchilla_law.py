@@ -170,6 +170,24 @@ class TestFactorInterval:
         assert facts.widest == "positive"
         assert facts.hoffmann_inside == ("inside" if table.loc[table["correlation"] == 0, "high"].item() >= cl.saving_factor(cl.HOFFMANN) else "outside")
 
+    def test_hoffmann_factor_against_each_interval(self):
+        # Independent draws with another generator decide, per assumed correlation, whether
+        # Hoffmann et al.'s factor lies inside the 95% range of the refit's factor.
+        hoffmann = cl.saving_factor(cl.HOFFMANN)
+        generator = np.random.default_rng(777)
+        outside = []
+        for rho in cl.CORRELATIONS:
+            cov = [[0.02**2, rho * 0.02**2], [rho * 0.02**2, 0.02**2]]
+            a, b = generator.multivariate_normal([0.3478, 0.3658], cov, size=400_000).T
+            low, high = np.quantile((1 + b / a) ** (1 / b), [0.025, 0.975])
+            if not low <= hoffmann <= high:
+                outside.append(rho)
+        facts = cl.uncertainty_facts()
+        assert outside == [-0.9, -0.5]
+        assert facts.hoffmann_outside_at == "−0.5 and −0.9"
+        _, _, high = cl.factor_interval(cl.BESIROGLU)
+        assert facts.uncorrelated_high == f"{high:.2f}" and 0 < high - hoffmann < 0.1
+
     def test_issue_figures(self):
         # The referee's figures: about [6.1, 8.6] independent, [5.9, 9.1] at rho = 0.9.
         _, low, high = cl.factor_interval(cl.BESIROGLU)

@@ -340,3 +340,37 @@ class TestChapterProse:
         row = res.nulls.loc["BIG-G T=0 (12 sizes)"]
         assert res.null_facts["bigg"].vs_sigmoid == ("above" if row["observed"] > row["sigmoid high"] else "within")
         assert res.null_facts["bigg"].vs_loglinear == ("above" if row["observed"] > row["loglinear high"] else "within")
+
+
+@pytest.fixture(scope="module")
+def res():
+    return em.chapter_results()
+
+
+class TestNewProseFacts:
+    """Figures added for the referee's points, each recomputed from the data or the rule directly."""
+
+    def test_last_step_ratio_and_slope_bound(self, res):
+        sizes = sorted(res.ladders["BIG-G T=0 (12 sizes)"].rows["n_params"].unique())
+        assert float(res.logistic_bigg.last_step_ratio) == pytest.approx(sizes[-1] / sizes[-2], abs=0.05)
+        # A curve at the slope bound rises 10% -> 90% well inside the last step: a step between sizes.
+        assert float(res.logistic_bigg.k_max_ratio) < float(res.logistic_bigg.last_step_ratio)
+
+    def test_item_quartiles(self, res):
+        for key, label in (("bigg", "BIG-G T=0 (12 sizes)"), ("py0", "Pythia 0-shot")):
+            lad = res.ladders[label]
+            counts = np.sort(em.task_info(lad, em.item_cap_for(lad))["n_eval"].to_numpy(dtype=float))
+            # Linear-interpolation quantile written out: position q * (n - 1).
+            pos = 0.25 * (len(counts) - 1)
+            lo = int(np.floor(pos))
+            expected = counts[lo] + (pos - lo) * (counts[min(lo + 1, len(counts) - 1)] - counts[lo])
+            assert getattr(res.prose, key).items_p25 == f"{int(expected):,}"
+        assert int(res.prose.bigg.items_p25) < int(res.prose.py0.items_p25)
+
+    def test_open_ladder_switches_are_wsc(self, res):
+        py0 = em.analyse_ladder(res.ladders["Pythia 0-shot"], ("raw",))
+        opt = em.analyse_ladder(res.ladders["OPT 0-shot"], ("raw",))
+        assert res.prose.py0_switch_tasks == ", ".join(sorted(py0.loc[py0["switch"], "task"].astype(str)))
+        assert res.prose.opt_emergent_tasks == ", ".join(sorted(opt.loc[opt["emergent"], "task"].astype(str)))
+        # The chapter says both rest on WSC's nominal chance.
+        assert res.prose.py0_switch_tasks == res.prose.opt_emergent_tasks == "wsc"

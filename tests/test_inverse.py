@@ -465,5 +465,65 @@ class TestMixtureFree:
         u = res.shapes[(res.shapes["shape"] == "U-shaped") & (res.shapes["n_sizes"] >= inv.FREE_MIN_SIZES)]
         assert len(free) == len(u) == res.free.n_fitted
         assert res.free.n_level_off == int((free["p_level"] < inv.FIT_ALPHA).sum())
-        # The chance-fixed misfit of strong-prior curves is guaranteed: each starts above chance.
+        # Every strong-prior curve starts above chance and misfits (forced only for those beyond reach, tested below).
         assert res.free.n_strong_prior_above == res.free.n_strong_prior == res.free.n_strong_prior_misfit
+
+
+# ---------------------------------------------------------------- robustness of one gain correlation
+class TestGainRobustness:
+    def test_matches_brute_force_and_ranks(self):
+        rng = np.random.default_rng(5)
+        x = rng.normal(size=10)
+        y = 0.2 * x + rng.normal(size=10)
+        x[3], y[3] = 4.0, -4.0  # one task that dominates the correlation
+        out = inv.gain_robustness(pd.DataFrame({"task": [f"t{i}" for i in range(10)], "gain1": x, "gain2": y}))
+        full = np.corrcoef(x, y)[0, 1]
+        loo = [np.corrcoef(np.delete(x, i), np.delete(y, i))[0, 1] for i in range(10)]
+        worst = int(np.argmax(np.abs(np.array(loo) - full)))
+        assert out["loo_task"] == "t3" == f"t{worst}"
+        assert out["loo_r"] == pytest.approx(loo[worst])
+        # p of r with n - 2 degrees of freedom, from the t distribution
+        n = 9
+        t = loo[worst] * np.sqrt((n - 2) / (1 - loo[worst] ** 2))
+        assert out["loo_p"] == pytest.approx(2 * sps.t.sf(abs(t), n - 2))
+        ranks = np.corrcoef(np.argsort(np.argsort(x)), np.argsort(np.argsort(y)))[0, 1]
+        assert out["spearman"] == pytest.approx(ranks)
+
+    def test_palm_first_pair_rests_on_modus_tollens(self, res):
+        g = res.gain(0)
+        assert g["loo_task"] == "modus-tollens"
+        gains = res.palm.set_index("task")[["p_1b", "p_8b", "p_62b"]]
+        kept = gains.drop(index="modus-tollens")
+        r = np.corrcoef(kept["p_8b"] - kept["p_1b"], kept["p_62b"] - kept["p_8b"])[0, 1]
+        assert g["loo_r"] == pytest.approx(r)
+        assert abs(g["loo_r"]) < abs(g["r"])
+
+
+# ---------------------------------------------------------------- what the chance-fixed mixture can reach
+class TestMixtureReach:
+    def test_no_parameters_start_beyond_reach(self):
+        rng = np.random.default_rng(11)
+        x = np.linspace(20, 25, 6)
+        for _ in range(500):
+            x_d = rng.uniform(18, 27)
+            x_t = x_d + rng.uniform(0, 5)
+            width, chance = rng.uniform(0.05, 2), rng.uniform(0.1, 0.6)
+            acc = inv.mixture_accuracy(x, x_d, x_t, width, chance)
+            assert not inv.start_beyond_mixture_reach(acc - 1e-12, chance)
+
+    def test_a_curve_starting_near_one_is_beyond_reach(self):
+        assert inv.start_beyond_mixture_reach([0.95, 0.4, 0.3, 0.6], 0.5)
+        assert not inv.start_beyond_mixture_reach([0.6, 0.4, 0.3, 0.6], 0.5)  # 0.6 <= 0.5 + 0.5 * 0.3
+
+    def test_real_strong_prior_curves(self, res):
+        strong = res.fits[res.fits["cause"] == "Strong Prior"]
+        curves = {(c.task, c.family): c for c in res.acc_curves}
+        beyond = [c.p[0] > c.chance + (1 - c.chance) * c.p.min() for c in (curves[k] for k in zip(strong["task"], strong["family"]))]
+        assert res.free.n_strong_prior_beyond_reach == sum(beyond)
+        assert all(t == "resisting-correction" for t, b in zip(strong["task"], beyond) if b)
+
+
+def test_last_runs_left_out_for_a_zero_step(res):
+    zero = sum(bool(c.p[-1] == c.p[-2] or c.p[-2] == c.p[-3]) for c in res.acc_curves if len(c.p) >= 3)
+    assert int(res.prose.last_zero_step) == zero
+    assert int(res.prose.last_runs) + zero == len(res.shapes)

@@ -392,6 +392,8 @@ class UncertaintyFacts:
     widest: str  # the correlation sign that widens the interval: "positive" or "negative"
     hoffmann_factor: str
     hoffmann_inside: str  # "inside" or "outside" the independent-error interval
+    uncorrelated_high: str  # upper end of that interval, to show how near the edge Hoffmann's factor is
+    hoffmann_outside_at: str  # the assumed correlations whose interval excludes Hoffmann's factor
 
 
 def uncertainty_facts(fit: LossFit = BESIROGLU, other: LossFit = HOFFMANN, correlations=CORRELATIONS) -> UncertaintyFacts:
@@ -410,7 +412,14 @@ def uncertainty_facts(fit: LossFit = BESIROGLU, other: LossFit = HOFFMANN, corre
         widest="positive" if width.loc[hi] > width.loc[lo] else "negative",
         hoffmann_factor=fmt.num(saving_factor(other), 2),
         hoffmann_inside="inside" if low <= saving_factor(other) <= high else "outside",
+        uncorrelated_high=fmt.num(high, 2),
+        hoffmann_outside_at=_join_and([fmt.num(r, 1) for r in sorted(correlations, key=abs)
+                                       if not table.loc[r, "low"] <= saving_factor(other) <= table.loc[r, "high"]]) or "none",
     )
+
+
+def _join_and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
 
 
 @dataclass(frozen=True)

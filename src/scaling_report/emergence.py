@@ -712,6 +712,7 @@ class LogisticFitFacts:
     fit_within_noise: int  # logistic curve not rejected by the binomial goodness-of-fit test
     at_slope_bound: int  # fitted slope at sigmoid.K_MAX: a rise sharper than the ladder can resolve
     k_max_ratio: str  # the size ratio of a 10%-90% rise at K_MAX
+    last_step_ratio: str  # the ladder's last size ratio, within which a curve at K_MAX looks like a step
 
 
 def logistic_fit_facts(ladder: ladders.Ladder, results: pd.DataFrame) -> LogisticFitFacts:
@@ -725,6 +726,7 @@ def logistic_fit_facts(ladder: ladders.Ladder, results: pd.DataFrame) -> Logisti
         fit_within_noise=int(sum(f.sigmoid_ok for f in fits)),
         at_slope_bound=int(sum(f.k >= sigmoid.K_MAX - 1e-6 for f in fits)),
         k_max_ratio=fmt.num(sigmoid.rise_ratio(sigmoid.K_MAX), 2),
+        last_step_ratio=fmt.num(float(sizes[-1] / sizes[-2]), 1),
     )
 
 
@@ -871,6 +873,7 @@ def ladder_facts(ladder_map: dict[str, ladders.Ladder], short: dict[str, str]) -
         n_mmlu=int(sum(t.startswith("mmlu_") for t in py_tasks)),
         n_families=len({lad.family for lad in lads.values()}),
         median_items={key: int(np.median(task_info(lad, item_cap_for(lad))["n_eval"])) for key, lad in lads.items()},
+        items_p25={key: int(np.percentile(task_info(lad, item_cap_for(lad))["n_eval"], 25)) for key, lad in lads.items()},
         decimals=int(decimals),
         wsc_mode=wsc_mode,
         wsc_mode_models=int((wsc == round(wsc_mode, 4)).sum()),
@@ -889,6 +892,7 @@ class LadderProse:
     smallest: str
     largest: str
     median_items: str
+    items_p25: str  # 25th percentile of evaluated items: the low tail that limits power
     zcrit: str
     switch_like: str  # share with its 95% CI, as `share_text`
     improves: str
@@ -937,6 +941,8 @@ class EmergenceFacts:
     wsc_mode: str
     wsc_mode_models: str
     wsc_models: str
+    py0_switch_tasks: str  # the raw switch-like tasks of Pythia 0-shot, and the emergent ones of OPT
+    opt_emergent_tasks: str
     last_step_from: str
     last_step_to: str
     top_task: str
@@ -961,6 +967,7 @@ def _ladder_prose(res: SimpleNamespace, key: str) -> LadderProse:
         smallest=facts.smallest[key],
         largest=facts.largest[key],
         median_items=f"{facts.median_items[key]:,}",
+        items_p25=f"{facts.items_p25[key]:,}",
         zcrit=fmt.num(res.zcrit[res.label[key]], 2),
         switch_like=share_text(row, "switch-like"),
         improves=share_text(row, "improves"),
@@ -980,6 +987,13 @@ def _ladder_prose(res: SimpleNamespace, key: str) -> LadderProse:
         logit_share=survival_text(surv["logit"]),
         log_error_share=survival_text(surv["log_error"]),
     )
+
+
+def _task_list(res: SimpleNamespace, key: str, column: str) -> str:
+    """The raw-scale tasks of one ladder flagged in `column`, in the harness's own names."""
+    raw = res.results[(res.results["transform"] == "raw") & (res.results["ladder"] == res.label[key])]
+    names = sorted(raw.loc[raw[column].astype(bool), "task"].astype(str))
+    return ", ".join(names) if names else "none"
 
 
 def emergence_facts(res: SimpleNamespace) -> EmergenceFacts:
@@ -1005,6 +1019,8 @@ def emergence_facts(res: SimpleNamespace) -> EmergenceFacts:
         wsc_mode=fmt.num(facts.wsc_mode, 3),
         wsc_mode_models=f"{facts.wsc_mode_models}",
         wsc_models=f"{facts.wsc_models}",
+        py0_switch_tasks=_task_list(res, "py0", "switch"),
+        opt_emergent_tasks=_task_list(res, "opt", "emergent"),
         last_step_from=facts.last_step_models[0],
         last_step_to=facts.last_step_models[1],
         top_task=top.task,

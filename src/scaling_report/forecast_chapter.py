@@ -421,6 +421,19 @@ class Facts:
     gadre_reach: str
     n_harness_ladders: str
     n_inverse_tasks: str
+    near_last_far: str  # tasks at chance, standard benchmarks, >= 10x ahead
+    near_floor_far: str
+    inv_near_last_next: str  # tasks at chance, Inverse Scaling Prize, next size
+    inv_near_floor_next: str
+    inv_avg_last_next: str  # ladder averages on the Inverse Scaling Prize series
+    inv_avg_line_next: str
+    inv_avg_last_far: str
+    inv_avg_line_far: str
+    n_pythia_std: str  # Pythia and Pythia-deduped ladders among the standard benchmarks
+    bigg_next_winner: str
+    bloom_next_winner: str
+    palm_bbl_momentum_gain: str  # last value minus momentum on PaLM's BIG-bench Lite, paired interval
+    palm_bbl_linear: str
     answer: str
 
 
@@ -447,6 +460,10 @@ def _best(agg: pd.DataFrame, group: str, horizon: str, by: str = "group") -> str
     return str(part.set_index("method")["mae"].idxmin())
 
 
+def _winner(win: pd.DataFrame, ladder: str, horizon: str) -> str:
+    return str(win[(win["ladder"] == ladder) & (win["horizon"] == horizon)]["winner"].iloc[0])
+
+
 def _ladders(bt: bk.Backtest, group: str, horizon: str) -> list[str]:
     t = bt.table
     return sorted(set(t[(t["group"] == group) & (t["horizon"] == horizon)]["ladder"]))
@@ -467,9 +484,11 @@ def answer_text(std_next: dict, std_far: dict, avg_far: dict, inv_next: dict, in
         lead = "Per task, hardly: a trend method beats carrying the last score forward at one horizon only"
     else:
         lead = "Per task, no: no method beats carrying each task's last score forward"
-    avg = (f"; averaged over a ladder's tasks, a line in log N cuts the error ten or more times ahead by "
-           f"{fmt.pct(avg_far['skill'])}" if beats(avg_far) else
-           "; averaged over a ladder's tasks, a line in log N does not beat last value either")
+    avg = (f"; on the standard benchmarks, averaged over a ladder's tasks, a line in log N cuts the error ten or more "
+           f"times ahead by {fmt.num(PCT * avg_far['diff'], 1)} points "
+           f"(95% CI {fmt.ci(PCT * avg_far['ci_low'], PCT * avg_far['ci_high'], 1)}; {fmt.pct(avg_far['skill'])})"
+           if beats(avg_far) else
+           "; on the standard benchmarks, averaged over a ladder's tasks, a line in log N does not beat last value either")
     inverse = (f"the {inv_next['label']} beats last value" if beats(inv_next) else "no method beats last value")
     tail = (f"; on the Inverse Scaling Prize tasks, chosen because their scores break the usual trend, {inverse}, "
             f"and the best misses the next size by {fmt.num(PCT * inv_mae, 0)} points on average.")
@@ -557,6 +576,8 @@ def chapter(n_boot: int = N_BOOT) -> Chapter:
     bbl_label, bbl_best, bbl_name = palm("bigbench_lite", "5-shot")
     nlu = {p: palm("english_nlu", p) for p in ("0-shot", "1-shot", "few-shot")}
     palm_tasks = [len(s.tasks) for s in series["palm"]]
+    palm_momentum = bk.compare(bt_palm, "last_value", "momentum", "next", [bbl_name])
+    bloom = next(s.name for s in series["headline"] if s.name.startswith("BLOOM"))
     inv_best_next = _best(agg, GROUP_INVERSE, "next")
     facts = Facts(
         n_ladders=fmt.count(len(series["headline"])),
@@ -674,6 +695,20 @@ def chapter(n_boot: int = N_BOOT) -> Chapter:
         gadre_reach=ANCHORS[4].reach,
         n_harness_ladders=fmt.count(sum(s.key.get("benchmark") == "lm_eval_harness" for s in series["headline"])),
         n_inverse_tasks=fmt.count(len(next(s for s in series["headline"] if s.group == GROUP_INVERSE).tasks)),
+        near_last_far=mae(GROUP_STANDARD, "ge_10x", "last_value", near_n),
+        near_floor_far=_ci(*_row(near_n, GROUP_STANDARD, "ge_10x", "last_value")[["floor", "floor_low", "floor_high"]]),
+        inv_near_last_next=mae(GROUP_INVERSE, "next", "last_value", near_n),
+        inv_near_floor_next=_ci(*_row(near_n, GROUP_INVERSE, "next", "last_value")[["floor", "floor_low", "floor_high"]]),
+        inv_avg_last_next=mae(GROUP_INVERSE, "next", "last_value", agg_avg),
+        inv_avg_line_next=mae(GROUP_INVERSE, "next", "linear_log_n", agg_avg),
+        inv_avg_last_far=mae(GROUP_INVERSE, "ge_10x", "last_value", agg_avg),
+        inv_avg_line_far=mae(GROUP_INVERSE, "ge_10x", "linear_log_n", agg_avg),
+        n_pythia_std=fmt.count(sum(l.startswith("Pythia") for l in _ladders(bt, GROUP_STANDARD, "next"))),
+        bigg_next_winner=METHOD_LABELS[_winner(win, bigg, "next")],
+        bloom_next_winner=METHOD_LABELS[_winner(win, bloom, "next")],
+        palm_bbl_momentum_gain=fmt.estimate(PCT * palm_momentum["diff"], PCT * palm_momentum["ci_low"],
+                                            PCT * palm_momentum["ci_high"], 1),
+        palm_bbl_linear=_cell(agg_palm, bbl_name, "next", "linear_log_n", by="ladder"),
         answer=answer_text(std_next, std_far, avg_far, comparison(GROUP_INVERSE, "next", bt, agg),
                            float(_row(agg, GROUP_INVERSE, "next", inv_best_next)["mae"])),
     )

@@ -589,8 +589,26 @@ def palm_gain_regressions(frame: pd.DataFrame | None = None, n_boot: int = stats
         gains = ladder.gains((s1, s2, s3), "raw")
         fit = stats.regress(gains, n_boot=n_boot, seed_offset=503)
         labels = [ladder.models[s].replace("PaLM ", "") for s in (s1, s2, s3)]
-        records.append({"triple": " → ".join(labels), "k": k} | fit)
+        records.append({"triple": " → ".join(labels), "k": k} | fit | gain_robustness(gains))
     return pd.DataFrame.from_records(records)
+
+
+def gain_robustness(gains: pd.DataFrame) -> dict:
+    """How much one gain correlation rests on a single task: Spearman's rho on all tasks, and
+    Pearson's r with its p-value after dropping the task whose removal moves r the most."""
+    x, y = gains["gain1"].to_numpy(dtype=float), gains["gain2"].to_numpy(dtype=float)
+    rho = sps.spearmanr(x, y)
+    full = sps.pearsonr(x, y).statistic
+    dropped = [sps.pearsonr(np.delete(x, i), np.delete(y, i)) for i in range(len(x))]
+    worst = int(np.argmax([abs(d.statistic - full) for d in dropped]))
+    return {
+        "spearman": float(rho.statistic),
+        "spearman_p": float(rho.pvalue),
+        "loo_task": str(gains["task"].iloc[worst]),
+        "loo_r": float(dropped[worst].statistic),
+        "loo_p": float(dropped[worst].pvalue),
+        "loo_n": len(x) - 1,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -1607,6 +1625,8 @@ class MixtureFreeFacts:
     n_strong_prior: int  # U-shaped strong-prior curves in the chance-fixed fit
     n_strong_prior_above: int  # ... whose smallest model is really above chance (Wilson interval)
     n_strong_prior_misfit: int
+    n_strong_prior_beyond_reach: int  # first score above chance + (1 - chance) * lowest score: no parameters fit it
+    strong_prior_within_reach: str  # the other strong-prior curves, whose misfit is not forced
     min_sizes: int
     n_fitted: int
     n_fitted_strong_prior: int
@@ -1617,6 +1637,16 @@ class MixtureFreeFacts:
     tau_max: str
     n_neither: int
     neither: str
+
+
+def start_beyond_mixture_reach(p, chance: float) -> bool:
+    """Whether the smallest model's score is out of the chance-fixed mixture's reach.
+
+    acc = t + (1 - t)(1 - d) c <= c + (1 - c) t, and acc >= t everywhere with t rising, so the first
+    score can be at most c + (1 - c) * min(acc): a curve starting higher misfits for any parameters.
+    """
+    p = np.asarray(p, dtype=float)
+    return bool(p[0] > chance + (1 - chance) * p.min())
 
 
 def _curve_names(rows: pd.DataFrame) -> str:
@@ -1631,6 +1661,8 @@ def mixture_free_facts(res: "ChapterResults") -> MixtureFreeFacts:
         c = by_key[(t, f)]
         low, _ = wilson_interval(c.p[0], c.n)
         above += int(low > c.chance)
+    beyond = np.array([start_beyond_mixture_reach(by_key[(t, f)].p, by_key[(t, f)].chance)
+                       for t, f in zip(strong["task"], strong["family"])], dtype=bool)
     free = res.free_fits
     level_off = free[free["p_level"] < FIT_ALPHA]
     tau_needed = free[free["p_tau"] < FIT_ALPHA]
@@ -1639,6 +1671,8 @@ def mixture_free_facts(res: "ChapterResults") -> MixtureFreeFacts:
         n_strong_prior=len(strong),
         n_strong_prior_above=above,
         n_strong_prior_misfit=int(strong["status"].str.contains("misfit").sum()),
+        n_strong_prior_beyond_reach=int(beyond.sum()),
+        strong_prior_within_reach=_curve_names(strong[~beyond]),
         min_sizes=FREE_MIN_SIZES,
         n_fitted=len(free),
         n_fitted_strong_prior=int((free["cause"] == "Strong Prior").sum()),
@@ -1725,6 +1759,13 @@ class ProseFacts:
     strict_points: str
     gain_r_early: str
     gain_r_late: str
+    gain_rho_early: str  # Spearman's rho, 1B -> 8B -> 62B
+    gain_rho_early_p: str
+    gain_loo_task_early: str  # the task whose removal moves the 1B -> 8B -> 62B r the most
+    gain_loo_r_early: str
+    gain_loo_p_early: str
+    gain_loo_n_early: str
+    last_zero_step: str  # curves whose last run has a zero step and is left out of the sign count
     fit_alpha: str
     false_u: str
     false_any: str
@@ -1859,6 +1900,13 @@ def prose_facts(res: ChapterResults) -> ProseFacts:
         strict_points=fmt.num(100 * MIN_EFFECT_STRICT, 0),
         gain_r_early=fmt.num(g_early["r"]),
         gain_r_late=fmt.num(g_late["r"]),
+        gain_rho_early=fmt.num(g_early["spearman"]),
+        gain_rho_early_p=fmt.num(g_early["spearman_p"], 2),
+        gain_loo_task_early=task_names().get(g_early["loo_task"], g_early["loo_task"]),
+        gain_loo_r_early=fmt.num(g_early["loo_r"]),
+        gain_loo_p_early=fmt.num(g_early["loo_p"], 2),
+        gain_loo_n_early=fmt.count(int(g_early["loo_n"])),
+        last_zero_step=fmt.count(len(res.shapes) - int(ext_all["Last step: triples"])),
         fit_alpha=fmt.num(FIT_ALPHA),
         false_u=fmt.num(res.false_alarm_total("U-shaped"), 2),
         false_any=fmt.num(res.false_alarm_total(), 1),
