@@ -62,30 +62,30 @@ def fingerprint(root: Path) -> str:
     return digest.hexdigest()
 
 
-def refresh_freeze(root: Path) -> None:
+def refresh_freeze(root: Path) -> str:
+    """Clear _freeze/ if the inputs changed since it was written; return the inputs' fingerprint."""
+    current = fingerprint(root)
     freeze, stamp = root / "_freeze", root / "_freeze" / ".inputs-fingerprint"
-    if freeze.exists() and (not stamp.exists() or stamp.read_text() != fingerprint(root)):
+    if freeze.exists() and (not stamp.exists() or stamp.read_text() != current):
         print("render: src/, data/ or the setup changed since the last render: executing every chapter afresh")
         shutil.rmtree(freeze)
+    return current
 
 
-def record_fingerprint(root: Path) -> None:
+def record_fingerprint(root: Path, inputs: str) -> None:
+    """Stamp _freeze/ with the fingerprint of the inputs the render started from."""
     if (root / "_freeze").exists():
-        (root / "_freeze" / ".inputs-fingerprint").write_text(fingerprint(root))
-
-
-def python_path() -> str:
-    """The project's Python: the one running this script (make site runs it with .venv's)."""
-    return sys.executable
+        (root / "_freeze" / ".inputs-fingerprint").write_text(inputs)
 
 
 def run(root: Path, log_path: Path, timings_path: Path | None) -> int:
     quarto = quarto_path()
-    refresh_freeze(root)
+    inputs = refresh_freeze(root)
     site = root / "site"
     staging = root / ".site-staging"
     shutil.rmtree(staging, ignore_errors=True)
-    env = dict(os.environ, QUARTO_PYTHON=python_path(), PYTHONHASHSEED="0")
+    # the project's Python (make site runs this script with .venv's), so the kernel has the package
+    env = dict(os.environ, QUARTO_PYTHON=sys.executable, PYTHONHASHSEED="0")
     command = [quarto, "render", "--output-dir", staging.name]
     started = time.monotonic()
     current = "_quarto.yml"
@@ -131,7 +131,7 @@ def run(root: Path, log_path: Path, timings_path: Path | None) -> int:
         for problem in dict.fromkeys(problems):
             print(f"render: error: {problem}", file=sys.stderr)
         return 1
-    record_fingerprint(root)
+    record_fingerprint(root, inputs)
     old = root / ".site-old"
     shutil.rmtree(old, ignore_errors=True)
     if site.exists():
