@@ -111,6 +111,19 @@ def olmo2_repo_results(shared: Path) -> pd.DataFrame:
     return out.sort_values(["method", "quantity", "model", "task"], kind="mergesort").reset_index(drop=True)
 
 
+def _open_lm_run_columns(table: pd.DataFrame) -> dict:
+    """What an open_lm row takes from its run: training set (as family), model, size, tokens,
+    FLOPs and data multiplier. The evaluation and the loss tables spell these alike."""
+    return {
+        "family": "open_lm " + table["dataset"],
+        "model": table["model"],
+        "n_params": table["n_params"].astype(float),
+        "training_tokens": table["training_tokens"].astype(float),
+        "training_flops": table["flops_6ND"].astype(float),
+        "data_multiplier": table["chinchilla_multiplier"].astype(float),
+    }
+
+
 def open_lm(shared: Path, overrides: pd.DataFrame) -> pd.DataFrame:
     evals = pd.read_csv(shared / "open_lm_scaling" / "open_lm_evals.csv")
     evals = evals[evals["derived"] == 0]  # the two averages are recomputed where used
@@ -123,11 +136,7 @@ def open_lm(shared: Path, overrides: pd.DataFrame) -> pd.DataFrame:
     }
     accuracy = pd.DataFrame(
         {
-            "family": "open_lm " + evals["dataset"],
-            "model": evals["model"],
-            "n_params": evals["n_params"].astype(float),
-            "training_tokens": evals["training_tokens"].astype(float),
-            "training_flops": evals["flops_6ND"].astype(float),
+            **_open_lm_run_columns(evals),
             "benchmark": OPEN_LM_BENCHMARK,
             "task": evals["task"],
             "n_shots": evals["n_shots"].astype("Int64"),
@@ -137,16 +146,11 @@ def open_lm(shared: Path, overrides: pd.DataFrame) -> pd.DataFrame:
             "chance": evals["chance_level"].astype(float),
             "n_items": evals["n_items"].astype("Int64"),
             "provenance": evals["source"] + "; baseline and item count: " + evals["source_meta"],
-            "data_multiplier": evals["chinchilla_multiplier"].astype(float),
         }
     )
     losses = pd.DataFrame(
         {
-            "family": "open_lm " + loss["dataset"],
-            "model": loss["model"],
-            "n_params": loss["n_params"].astype(float),
-            "training_tokens": loss["training_tokens"].astype(float),
-            "training_flops": loss["flops_6ND"].astype(float),
+            **_open_lm_run_columns(loss),
             "benchmark": OPEN_LM_LOSS_BENCHMARK,
             "task": loss["val_set"],
             "n_shots": pd.array([pd.NA] * len(loss), dtype="Int64"),
@@ -156,14 +160,12 @@ def open_lm(shared: Path, overrides: pd.DataFrame) -> pd.DataFrame:
             "chance": np.nan,
             "n_items": pd.array([pd.NA] * len(loss), dtype="Int64"),
             "provenance": loss["source"],
-            "data_multiplier": loss["chinchilla_multiplier"].astype(float),
         }
     )
     frame = pd.concat([accuracy, losses], ignore_index=True)
     for column, value in common.items():
         frame[column] = value
-    for column in ("step", "tokens_seen"):
-        frame[column] = np.nan
+    frame["step"] = np.nan  # final checkpoints only
     frame["tokens_seen"] = frame["training_tokens"]
     return _apply_overrides(frame[list(schema.CONTROLLED_COLUMNS)], overrides, "open_lm")
 
