@@ -112,11 +112,12 @@
   }
 
   function addDataTable(container, spec) {
-    if (rowsOf(spec).length === 0) { return; }
+    var rows = rowsOf(spec).length;
+    if (rows === 0) { return; }
     var details = document.createElement("details");
     details.className = "sr-vega-details";
     var summary = document.createElement("summary");
-    summary.textContent = "Data behind this chart (" + rowsOf(spec).length + " rows)";
+    summary.textContent = "Data behind this chart (" + rows + " rows)";
     details.appendChild(summary);
     var holder = document.createElement("div");
     details.appendChild(holder);
@@ -150,38 +151,31 @@
         if (node[key]) { walk(node[key], true); }
       });
     })(spec, true);
-    // legends: one column, labels no wider than the column, wherever a chart sets its own
-    (function legends(node) {
-      if (!node || typeof node !== "object") { return; }
-      Object.keys(node).forEach(function (key) {
-        var value = node[key];
-        if (key === "legend" && value && typeof value === "object") {
-          if (value.columns && value.columns > 1) { value.columns = 1; }
-          if (value.orient === "right" || value.orient === "left") { value.orient = "bottom"; }
-          value.labelLimit = Math.min(value.labelLimit || 320, viewWidth);
-        } else {
-          legends(value);
-        }
-      });
-    })(spec);
-    spec.config = spec.config || {};
-    spec.config.legend = Object.assign({}, spec.config.legend || {},
-      { orient: "bottom", direction: "vertical", labelLimit: viewWidth });
-    // long category labels (task names) are cut with an ellipsis; the data table has them whole
+    // Wherever a chart sets its own: legends in one column, below, labels no wider than the
+    // column; axis and header labels (task names) cut with an ellipsis (the data table has them
+    // whole). The config is set below.
     var labels = Math.round(available * 0.3);
-    spec.config.axis = Object.assign({}, spec.config.axis || {}, { labelLimit: labels, titleLimit: viewWidth });
-    spec.config.header = Object.assign({}, spec.config.header || {}, { labelLimit: viewWidth, titleLimit: viewWidth });
     (function limits(node) {
       if (!node || typeof node !== "object") { return; }
       Object.keys(node).forEach(function (key) {
         var value = node[key];
-        if ((key === "axis" || key === "header") && value && typeof value === "object" && !Array.isArray(value)) {
+        var block = value && typeof value === "object" && !Array.isArray(value);
+        if (key === "legend" && block) {
+          if (value.columns && value.columns > 1) { value.columns = 1; }
+          if (value.orient === "right" || value.orient === "left") { value.orient = "bottom"; }
+          value.labelLimit = Math.min(value.labelLimit || 320, viewWidth);
+        } else if ((key === "axis" || key === "header") && block) {
           if (value.labelLimit === undefined || value.labelLimit > labels) { value.labelLimit = labels; }
         } else if (key !== "config") {
           limits(value);
         }
       });
     })(spec);
+    spec.config = spec.config || {};
+    spec.config.legend = Object.assign({}, spec.config.legend || {},
+      { orient: "bottom", direction: "vertical", labelLimit: viewWidth });
+    spec.config.axis = Object.assign({}, spec.config.axis || {}, { labelLimit: labels, titleLimit: viewWidth });
+    spec.config.header = Object.assign({}, spec.config.header || {}, { labelLimit: viewWidth, titleLimit: viewWidth });
     return spec;
   }
 
@@ -246,7 +240,7 @@
     var target = document.createElement("div");
     target.className = "sr-vega-view";
     container.appendChild(target);
-    addDataTable(container, JSON.parse(data.textContent));
+    addDataTable(container, spec);  // reads the datasets only; the embeds work on their own copies
     return embedFitting(target, JSON.stringify(spec), available, available > 0 && available < NARROW).then(function () {
       container.setAttribute("data-state", "rendered");
     }).catch(function (error) {
