@@ -108,7 +108,7 @@ class Table:
     def _alignment(self, column) -> str:
         from pandas.api.types import is_numeric_dtype
 
-        return "---:" if is_numeric_dtype(self.frame[column]) and not self.frame[column].dtype == bool else ":---"
+        return "---:" if is_numeric_dtype(self.frame[column]) and self.frame[column].dtype != bool else ":---"
 
     def _column_digits(self, column) -> int:
         """The fewest decimals (up to `digits`) that show every value of a float column as it
