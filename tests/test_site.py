@@ -141,8 +141,9 @@ class TestCharts:
             scripts = [url for tag, url in parsed.resources if tag == "script" and "vega" in url]
             if parsed.charts:
                 names = [Path(url).name for url in scripts]
-                assert names == ["vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "vega-charts.js"] or \
-                    [n for n in names if n.endswith(".min.js")] == ["vega.min.js", "vega-lite.min.js", "vega-embed.min.js"], page
+                # the bundles between the AMD guard's two halves, then the script that draws
+                assert names == ["amd-guard-start.js", "vega.min.js", "vega-lite.min.js", "vega-embed.min.js",
+                                 "amd-guard-end.js", "vega-charts.js"], page
                 assert all("site_libs/quarto-contrib/vega-charts" in url for url in scripts), page
             else:
                 assert not scripts, f"{page} loads vega without a chart"
