@@ -1349,8 +1349,8 @@ def claim_history(res: ChapterResults, claims: pd.DataFrame | None = None) -> pd
             "Claim (paraphrased)": claims["claim"],
             "Checkable here": checkable,
             "What our data shows": shows,
-            # A zero-width space after each slash lets long addresses wrap in a narrow column.
-            "Reference": claims["reference"].str.replace("/", "/\u200b", regex=False),
+            # kept as written: fmt.table makes a bare address a link, and the page's CSS wraps long ones
+            "Reference": claims["reference"],
         }
     )
 
