@@ -107,7 +107,6 @@ def test_charts_draw_with_an_amd_loader_on_the_page(driver, amd_site, site_dir, 
 
 
 LAYOUT_PROBE = """
-var checkText = arguments[0];
 var width = document.documentElement.clientWidth;
 var problems = [];
 function fits(el, what) {
@@ -131,7 +130,7 @@ document.querySelectorAll("div.sr-vega").forEach(function (chart) {
   svg.querySelectorAll("text").forEach(function (text) {
     if (text.textContent.trim()) { smallest = Math.min(smallest, parseFloat(getComputedStyle(text).fontSize) * scale); }
   });
-  if (checkText && smallest < 10.95) { problems.push("text of " + chart.id + " is " + smallest.toFixed(1) + " px"); }
+  if (smallest < 10.95) { problems.push("text of " + chart.id + " is " + smallest.toFixed(1) + " px"); }
   chart.querySelectorAll("g.role-legend").forEach(function (legend) {
     var box = legend.getBoundingClientRect();
     if (box.width && (box.left < frame.left - 1 || box.right > frame.right + 1 || box.top < frame.top - 1 || box.bottom > frame.bottom + 1)) {
@@ -153,9 +152,7 @@ def test_nothing_is_wider_than_its_space_and_chart_text_is_legible(driver, serve
     try:
         driver.get(server + page)
         _wait_for_charts(driver)
-        # Chart text is checked at laptop width; on a phone the charts re-lay themselves out
-        # (one column, narrower views, cut labels) and a few still scale a little below 11 px.
-        problems = driver.execute_script(LAYOUT_PROBE, width >= 1000)
+        problems = driver.execute_script(LAYOUT_PROBE)
         assert not problems, f"{page} at {width} px: {problems[:5]}"
     finally:
         driver.set_window_size(1366, 900)

@@ -130,6 +130,39 @@
 
   var NARROW = 700;  // px of column below which charts are laid out for a phone
 
+  // A header's label as an expression of the row itself (`datum.value` is the facet value).
+  function headerLabel(channel) {
+    var field = "datum[" + JSON.stringify(channel.field) + "]";
+    var expr = channel.header && channel.header.labelExpr;
+    return expr ? "(" + expr.replace(/datum\.(value|label)\b/g, field) + ")" : "(" + field + " + '')";
+  }
+
+  // Where the facet values come in the grid: their listed order, or their own (numeric) order.
+  function facetRank(channel) {
+    var field = "datum[" + JSON.stringify(channel.field) + "]";
+    return Array.isArray(channel.sort) ? "indexof(" + JSON.stringify(channel.sort) + ", " + field + ")" : "toNumber(" + field + ")";
+  }
+
+  // A grid of row x column panels becomes one column of panels, in the grid's reading order,
+  // each titled by both of its headers. Only grids whose order can be kept are changed.
+  function wrapGrid(node, available) {
+    var row = node.facet.row, column = node.facet.column;
+    var orderable = function (c) { return c.field && (Array.isArray(c.sort) || (c.sort === undefined && (c.type === "ordinal" || c.type === "quantitative"))); };
+    if (!orderable(row) || !orderable(column)) { return false; }
+    node.transform = (node.transform || []).concat([
+      { calculate: headerLabel(row) + " + ' · ' + " + headerLabel(column), as: "__panel" },
+      { calculate: facetRank(row) + " * 1000 + " + facetRank(column), as: "__panel_order" },
+    ]);
+    // both headers, one line each, from the panel's left edge
+    var header = { labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelOrient: "top",
+                   labelExpr: "split(datum.value, ' · ')", labelLimit: Math.max(120, available - 60) };
+    if (row.header && row.header.labelFontWeight) { header.labelFontWeight = row.header.labelFontWeight; }
+    node.facet = { field: "__panel", type: "nominal", title: null, header: header,
+                   sort: { field: "__panel_order", op: "min" } };
+    node.columns = 1;
+    return true;
+  }
+
   // One column of panels, legends below, and views no wider than the column: what a chart
   // needs on a narrow screen. Only view-level widths change (a bar's own width does not).
   function narrow(spec, available) {
@@ -140,6 +173,7 @@
       if (node.hconcat) { node.vconcat = node.hconcat; delete node.hconcat; }
       if (node.columns && node.columns > 1) { node.columns = 1; }
       if (node.facet && node.facet.column && !node.facet.row) { node.facet.row = node.facet.column; delete node.facet.column; }
+      if (node.facet && node.facet.column && node.facet.row) { wrapGrid(node, available); }
       if (node.encoding && node.encoding.column && !node.encoding.row) {
         node.encoding.row = node.encoding.column; delete node.encoding.column;
       }
@@ -162,10 +196,14 @@
         var block = value && typeof value === "object" && !Array.isArray(value);
         if (key === "legend" && block) {
           if (value.columns && value.columns > 1) { value.columns = 1; }
-          if (value.orient === "right" || value.orient === "left") { value.orient = "bottom"; }
+          if (value.orient !== "none") { value.orient = "bottom"; }
+          value.direction = "vertical";
           value.labelLimit = Math.min(value.labelLimit || 320, viewWidth);
         } else if ((key === "axis" || key === "header") && block) {
-          if (value.labelLimit === undefined || value.labelLimit > labels) { value.labelLimit = labels; }
+          // labels beside a view share the width with it; labels above or below have all of it
+          var across = key === "header" && (value.labelOrient === "top" || value.labelOrient === "bottom");
+          var limit = across ? Math.max(120, available - 60) : labels;
+          if (value.labelLimit === undefined || value.labelLimit > limit) { value.labelLimit = limit; }
         } else if (key !== "config") {
           limits(value);
         }
@@ -176,6 +214,7 @@
       { orient: "bottom", direction: "vertical", labelLimit: viewWidth });
     spec.config.axis = Object.assign({}, spec.config.axis || {}, { labelLimit: labels, titleLimit: viewWidth });
     spec.config.header = Object.assign({}, spec.config.header || {}, { labelLimit: viewWidth, titleLimit: viewWidth });
+    spec.config.title = Object.assign({}, spec.config.title || {}, { limit: available - 10 });
     return spec;
   }
 
@@ -195,16 +234,42 @@
         if (node[key]) { walk(node[key], true); }
       });
     })(spec, true);
+    // legend labels shrink with the views: a legend starts at its view's left edge
+    (function legends(node) {
+      if (!node || typeof node !== "object") { return; }
+      Object.keys(node).forEach(function (key) {
+        var value = node[key];
+        if (key === "legend" && value && typeof value === "object" && !Array.isArray(value)) {
+          if (typeof value.labelLimit === "number" && value.labelLimit > 0) { value.labelLimit = Math.max(80, Math.floor(value.labelLimit * factor)); }
+        } else {
+          legends(value);
+        }
+      });
+    })(spec);
     spec.config = spec.config || {};
     // a panel title longer than its panel would keep the panel wide: cut it at the panel's width
     var header = Object.assign({}, spec.config.header || {});
-    header.labelLimit = Math.min(header.labelLimit || Infinity, isFinite(narrowest) ? narrowest + 20 : 160);
+    var limit = isFinite(narrowest) ? narrowest + 20 : 160;
+    header.labelLimit = Math.min(header.labelLimit || Infinity, limit);
     spec.config.header = header;
+    // so is an x-axis title longer than its view
+    var axisX = Object.assign({}, spec.config.axisX || {});
+    axisX.titleLimit = Math.min(axisX.titleLimit || Infinity, limit);
+    spec.config.axisX = axisX;
     var view = Object.assign({}, spec.config.view || {});
     view.continuousWidth = Math.max(60, Math.floor((view.continuousWidth || 360) * factor));
     if (typeof view.step === "number") { view.step = Math.max(4, view.step * factor); }
     spec.config.view = view;
     return spec;
+  }
+
+  // Several legends at one side sit one under another on a phone (Vega puts bottom legends side
+  // by side): the compiled Vega spec's legend layout says so.
+  function stackLegends(vgSpec) {
+    vgSpec.config = vgSpec.config || {};
+    vgSpec.config.legend = Object.assign({}, vgSpec.config.legend || {},
+      { layout: { bottom: { direction: "vertical", anchor: "start" } } });
+    return vgSpec;
   }
 
   // Embed, then narrow the views until the chart fits its column (at most five tries).
@@ -214,7 +279,8 @@
       var spec = JSON.parse(source);
       if (phone) { spec = narrow(spec, available); }
       if (factor < 1) { spec = shrink(spec, factor); }
-      return window.vegaEmbed(target, spec, OPTIONS).then(function (result) {
+      var options = phone ? Object.assign({}, OPTIONS, { patch: stackLegends }) : OPTIONS;
+      return window.vegaEmbed(target, spec, options).then(function (result) {
         var svg = target.querySelector("svg");
         var natural = svg ? svg.viewBox.baseVal.width : 0;
         if (available && natural > available + 1 && tries < 5) {
