@@ -106,7 +106,9 @@ class TestTables:
         n_budgets = len(cl.LOG10_C_GRID)
         assert len(curves) == len(cl.FITS) * n_budgets * len(cl.K_GRID)
         assert len(optima) == len(cl.FITS) * n_budgets
-        assert len(text) == 2 * len(optima)
+        assert len(text) == cl.TEXT_LINES_PER_FIT * len(optima)
+        # every line fits a phone: about 40 characters at the chart's 11 px
+        assert text["text"].str.len().max() <= 42
         # The grid's D at k = 1 is the optimum's D.
         first = curves[(curves["k"] == 1) & (curves["fit"] == cl.HOFFMANN.name)]["D"].to_numpy()
         assert np.allclose(first, optima[optima["fit"] == cl.HOFFMANN.name]["D"].to_numpy(), rtol=1e-3)

@@ -7,6 +7,7 @@ per test session (the `site_dir` fixture in conftest.py).
 from __future__ import annotations
 
 import html as html_module
+import json
 import re
 import tomllib
 from html.parser import HTMLParser
@@ -134,6 +135,53 @@ class TestCharts:
             charts = parse(site_dir, page).charts
             assert [chart.get("data-alt") for chart in charts] == alts[: len(charts)], page
             assert len(charts) == len(alts), f"{page}: {len(alts)} figures with fig-alt, {len(charts)} charts"
+
+    def test_every_series_and_line_colour_has_3_to_1_contrast_on_both_themes(self, site_dir):
+        # colours of series (colour scales) and of lines, points, rules and text; bands and bars
+        # drawn as faint areas behind the data are left out
+        from test_charts import _contrast
+
+        strong_marks = {"line", "point", "rule", "tick", "text", "circle", "square", "trail"}
+
+        def colours(node, key=None):
+            if isinstance(node, dict):
+                if key in ("color", "stroke", "fill") and isinstance(node.get("scale"), dict):
+                    yield from (c for c in node["scale"].get("range", []) if isinstance(c, str) and c.startswith("#"))
+                if key == "mark" and node.get("type") in strong_marks and node.get("opacity", 1) >= 0.5:
+                    yield from (node[k] for k in ("color", "stroke") if str(node.get(k, "")).startswith("#"))
+                for k, value in node.items():
+                    yield from colours(value, k)
+            elif isinstance(node, list):
+                for item in node:
+                    yield from colours(item, key)
+
+        for page in PAGES:
+            html = (site_dir / page).read_text(encoding="utf-8")
+            for spec in re.findall(r'<script type="application/json" class="sr-vega-spec">(.*?)</script>', html, re.S):
+                for colour in set(colours(json.loads(spec))):
+                    for background in ("#ffffff", "#222222"):
+                        assert _contrast(colour, background) >= 3.0, f"{page}: {colour} on {background}"
+
+    def test_no_tooltip_prints_counts_in_d3_si_style(self, site_dir):
+        # d3's "s" format writes 8e9 as "8.00G"; the text writes 8B (charts.params_tooltip)
+        def si_tooltips(node):
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "tooltip":
+                        for tip in value if isinstance(value, list) else [value]:
+                            if isinstance(tip, dict) and re.search(r"s$", str(tip.get("format", ""))):
+                                yield tip
+                    else:
+                        yield from si_tooltips(value)
+            elif isinstance(node, list):
+                for item in node:
+                    yield from si_tooltips(item)
+
+        for page in PAGES:
+            html = (site_dir / page).read_text(encoding="utf-8")
+            for spec in re.findall(r'<script type="application/json" class="sr-vega-spec">(.*?)</script>', html, re.S):
+                bad = list(si_tooltips(json.loads(spec)))
+                assert not bad, f"{page}: tooltip {bad[0]}"
 
     def test_vega_scripts_load_once_per_chart_page_from_site_libs(self, site_dir):
         for page in PAGES:

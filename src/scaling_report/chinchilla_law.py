@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import optimize
 
 from . import fmt, rng
+from .ladders import size_label
 
 FLOPS_PER_PARAM_TOKEN = 6.0
 TOKENS_PER_PARAM = 20.0  # the common rule of thumb for a compute-optimal run
@@ -246,21 +247,14 @@ def chinchilla_log10_compute() -> float:
 # Tables and chart data
 
 
-def _si(x: float, unit: str = "") -> str:
-    for suffix, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if x >= scale:
-            return f"{x / scale:.3g}{suffix}{unit}"
-    return f"{x:.3g}{unit}"
-
-
 def budget_display(check: pd.DataFrame) -> pd.DataFrame:
     """The budget check as a readable table."""
     return pd.DataFrame(
         {
             "fit": check["fit"].str.replace(" et al.", "", regex=False),
             "compute (FLOPs)": [f"1e{v:.2f}".replace(".00", "") for v in check["log10 C"]],
-            "N*": [_si(v) for v in check["N*"]],
-            "D* (tokens)": [_si(v) for v in check["D*"]],
+            "N*": [size_label(v) for v in check["N*"]],
+            "D* (tokens)": [size_label(v) for v in check["D*"]],
             "tokens per parameter": [f"{v:.1f}" for v in check["tokens per parameter"]],
             "L*": [f"{v:.3f}" for v in check["L*"]],
             "factor, numeric": [f"{v:.4f}" for v in check["numeric factor"]],
@@ -319,14 +313,17 @@ def sensitivity_display(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+TEXT_LINES_PER_FIT = 5
+
+
 def calculator_data(
     fits: tuple[LossFit, ...] = FITS, log10_c=LOG10_C_GRID, ks=K_GRID
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Precomputed grid for the interactive calculator, rounded to 4 significant digits.
 
     Returns (curves, optima, text): the data needed at N = k N* for every budget x fit x k, the
-    compute-optimal point and the unlimited-size data per budget x fit, and two lines of text per
-    budget x fit.
+    compute-optimal point and the unlimited-size data per budget x fit, and `TEXT_LINES_PER_FIT`
+    lines of text per budget x fit.
     """
 
     def sig(values) -> np.ndarray:
@@ -343,22 +340,16 @@ def calculator_data(
                 pd.DataFrame({"fit": fit.name, "log10_c": float(log_c), "k": ks, "N": sig(n * ks), "D": sig(d / saving), "saving": saving.round(3)})
             )
             optima.append({"fit": fit.name, "log10_c": float(log_c), "N": n, "D": d, "D_inf": d / factor})
-            text.append(
-                {
-                    "fit": fit.name,
-                    "line": 2 * index,
-                    "log10_c": float(log_c),
-                    "text": f"{fit.name}: N* = {_si(n)}, D* = {_si(d)} tokens ({d / n:.0f} per parameter), loss {loss:.3f}",
-                }
+            # short lines (about 40 characters at most), so that the text fits a phone's width
+            lines = (
+                f"{fit.name}: loss {loss:.3f}",
+                f"    N* = {size_label(n)}, D* = {size_label(d)} tokens",
+                f"    ({d / n:.0f} tokens per parameter)",
+                f"    unlimited model size: {size_label(d / factor)} tokens",
+                f"    for the same loss ({factor:.2f}× less data)",
             )
-            text.append(
-                {
-                    "fit": fit.name,
-                    "line": 2 * index + 1,
-                    "log10_c": float(log_c),
-                    "text": f"    unlimited model size: {_si(d / factor)} tokens for the same loss ({factor:.2f}× less data)",
-                }
-            )
+            for offset, line in enumerate(lines):
+                text.append({"fit": fit.name, "line": TEXT_LINES_PER_FIT * index + offset, "log10_c": float(log_c), "text": line})
     optima_frame = pd.DataFrame.from_records(optima)
     for column in ("N", "D", "D_inf"):
         optima_frame[column] = sig(optima_frame[column])

@@ -19,13 +19,16 @@ from pathlib import Path
 
 import altair as alt
 
+from ..ladders import size_label
+
 THEME_NAME = "scaling_report"
 RENDERER_NAME = "scaling_report_markdown"
 VENDOR_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 # Colour-blind-safe (Okabe & Ito's blue, vermillion, bluish green and reddish purple, then olive,
-# grey, purple and brown), every colour at least 3:1 against white and against the dark theme's
-# #222 background (tests/test_charts.py computes the WCAG contrast).
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#999933", "#7A7A7A", "#9A5FB4", "#A0622D"]
+# grey, purple and brown; Tol's rose and a dark goldenrod for charts with ten series), every colour
+# at least 3:1 against white and against the dark theme's #222 background (tests/test_charts.py
+# computes the WCAG contrast; tests/test_site.py checks every series colour on the site).
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#999933", "#7A7A7A", "#9A5FB4", "#A0622D", "#CC6677", "#B8860B"]
 FONT_SIZE = 12  # px, the theme's chart text
 MIN_FONT_SIZE = 11  # px: no chart text is smaller (see `legible`)
 TEXT_COLOR = "#333333"  # the dark theme recolours chart text in vega-charts.css
@@ -65,6 +68,13 @@ PARAMS_LABEL = (
     " : datum.value >= 1e6 ? format(datum.value / 1e6, '~g') + 'M'"
     " : format(datum.value, '~s')"
 )
+
+
+def params_tooltip(frame, field: str, title: str) -> tuple:
+    """`frame` with a text column of `field` written as the text writes counts (8B, 540M), and a
+    tooltip that shows it: d3's format strings have no such style (".3s" prints 8.00G)."""
+    label = f"{field}_label"
+    return frame.assign(**{label: frame[field].map(size_label)}), alt.Tooltip(f"{label}:N", title=title)
 
 
 def params_axis(**options) -> alt.Axis:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import PALETTE, params_axis
+from . import PALETTE, params_axis, params_tooltip
 
 
 def calculator(curves: pd.DataFrame, optima: pd.DataFrame, text: pd.DataFrame, start: float = 23.5) -> alt.VConcatChart:
@@ -26,7 +26,9 @@ def calculator(curves: pd.DataFrame, optima: pd.DataFrame, text: pd.DataFrame, s
     color = alt.Color("fit:N", scale=alt.Scale(domain=fits, range=PALETTE[: len(fits)]), legend=None)
     si_axis = "replace(datum.label, 'G', 'B')"
     x = alt.X("N:Q", scale=alt.Scale(type="log"), title="parameters N", axis=params_axis())
-    y = alt.Y("D:Q", scale=alt.Scale(type="log"), title="training tokens D for the same loss", axis=alt.Axis(format="~s", labelExpr=si_axis))
+    y = alt.Y("D:Q", scale=alt.Scale(type="log"), title="tokens D (same loss)", axis=alt.Axis(format="~s", labelExpr=si_axis))
+    curves, n_tip = params_tooltip(curves, "N", "parameters")
+    curves, d_tip = params_tooltip(curves, "D", "tokens")
     line = (
         alt.Chart(curves)
         .transform_filter(selected)
@@ -38,8 +40,8 @@ def calculator(curves: pd.DataFrame, optima: pd.DataFrame, text: pd.DataFrame, s
             tooltip=[
                 "fit:N",
                 alt.Tooltip("k:Q", format=".3g", title="N / N*"),
-                alt.Tooltip("N:Q", format=".3s", title="parameters"),
-                alt.Tooltip("D:Q", format=".3s", title="tokens"),
+                n_tip,
+                d_tip,
                 alt.Tooltip("saving:Q", format=".2f", title="D* / D"),
             ],
         )
@@ -48,14 +50,14 @@ def calculator(curves: pd.DataFrame, optima: pd.DataFrame, text: pd.DataFrame, s
     optimum = points.mark_point(filled=True, size=70, shape="diamond").encode(x=x, y=y, color=color)
     floor = points.mark_rule(strokeDash=[5, 4]).encode(y=alt.Y("D_inf:Q"), color=color)
     plot = alt.layer(floor, line, optimum).properties(
-        width=460, height=260, title="Diamond: compute-optimal run; dashed: data an unlimited model needs"
+        width=460, height=260, title=["Diamond: compute-optimal run;", "dashed: data an unlimited model needs"]
     )
     lines = (
         alt.Chart(text)
         .transform_filter(selected)
         .mark_text(align="left", baseline="middle", fontSize=11)
         .encode(x=alt.value(0), y=alt.Y("line:O", axis=None), text="text:N", color=color)
-        .properties(width=460, height=72, view=alt.ViewBackground(stroke=None))
+        .properties(width=460, height=16 * text["line"].nunique(), view=alt.ViewBackground(stroke=None))
     )
     return alt.vconcat(lines, plot).add_params(budget)
 

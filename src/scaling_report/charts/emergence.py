@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import PALETTE, params_axis
+from . import PALETTE, params_axis, params_tooltip
 
 KIND_ORDER = ["switch-like", "improves, no sharp jump", "no clear improvement"]
 
@@ -13,6 +13,7 @@ KIND_ORDER = ["switch-like", "improves, no sharp jump", "no clear improvement"]
 def switch_curves(curves: pd.DataFrame, columns: int = 3) -> alt.FacetChart:
     """Score against size for each task, binomial 95% bars, the jump's two sizes highlighted, chance dashed."""
     curves = curves.assign(point=curves["in_jump"].map({True: "the jump's two sizes", False: "other sizes"}))
+    curves, size_tip = params_tooltip(curves, "n_params", "parameters")
     base = alt.Chart().encode(
         x=alt.X("n_params:Q", scale=alt.Scale(type="log"), title="parameters", axis=params_axis(tickCount=4)),
     )
@@ -27,7 +28,7 @@ def switch_curves(curves: pd.DataFrame, columns: int = 3) -> alt.FacetChart:
         ),
         tooltip=[
             alt.Tooltip("task:N"),
-            alt.Tooltip("n_params:Q", format=".3s", title="parameters"),
+            size_tip,
             alt.Tooltip("score:Q", format=".3f"),
             alt.Tooltip("low:Q", format=".3f", title="95% low"),
             alt.Tooltip("high:Q", format=".3f", title="95% high"),
@@ -53,7 +54,7 @@ def lb_scatter(scatter: pd.DataFrame, columns: int = 2) -> alt.FacetChart:
             y=alt.Y("B:Q", title="breakthroughness B"),
             color=alt.Color(
                 "kind:N",
-                scale=alt.Scale(domain=KIND_ORDER, range=[PALETTE[1], PALETTE[0], "#aaaaaa"]),
+                scale=alt.Scale(domain=KIND_ORDER, range=[PALETTE[1], PALETTE[0], PALETTE[5]]),
                 title=None,
                 legend=alt.Legend(orient="bottom", direction="horizontal"),
             ),

@@ -12,12 +12,12 @@ import pandas as pd
 
 from .. import sigmoid as S
 from ..ladders import TASK_ID
-from . import PALETTE, params_axis
+from . import PALETTE, params_axis, params_tooltip
 
 STATUS_COLORS = {
     "rising, midpoint inside": PALETTE[0],
     "rising, midpoint outside": PALETTE[3],
-    "flat": "#9a9a9a",
+    "flat": PALETTE[5],
     "non-monotone": PALETTE[1],
 }
 TRANSITION_ORDER = list(S.TRANSITIONS)
@@ -69,10 +69,11 @@ def example_fits(fits: pd.DataFrame, ladder, family: str = "BIG-G T=0") -> alt.F
     data = pd.concat(parts, ignore_index=True)
     data["n"] = data["n"].map(lambda v: float(f"{v:.4g}"))
     data["y"] = data["y"].round(3)
+    data, size_tip = params_tooltip(data, "n", "Size")
     x = alt.X("n:Q", scale=alt.Scale(type="log"), title="Parameters", axis=params_axis(values=[1e6, 1e8, 1e10]))
     y = alt.Y("y:Q", title="Score")
     dots = alt.Chart().mark_point(filled=True, size=30, color=PALETTE[6]).encode(
-        x=x, y=y, tooltip=[alt.Tooltip("n:Q", format=".3s", title="Size"), alt.Tooltip("y:Q", format=".3f", title="Score")]
+        x=x, y=y, tooltip=[size_tip, alt.Tooltip("y:Q", format=".3f", title="Score")]
     ).transform_filter(alt.datum.t == "o")
     line = alt.Chart().mark_line(color=PALETTE[1]).encode(x=x, y=y).transform_filter(alt.datum.t == "f")
     floor = alt.Chart().mark_line(strokeDash=[4, 3], color="#777777").encode(x=x, y=y).transform_filter(alt.datum.t == "c")
@@ -100,6 +101,7 @@ def fitted_parameters(fits: pd.DataFrame, ladders) -> alt.FacetChart:
     spans = pd.DataFrame({"ladder": [S._short(l.name) for l in ladders], "lo": [l.sizes[0] for l in ladders], "hi": [l.sizes[-1] for l in ladders]})
     order = list(spans["ladder"])
     # One data set for the facet: points and the ladders' size spans, told apart by `layer`.
+    d, mid_tip = params_tooltip(d, "mid", "Midpoint")
     combined = pd.concat([d.assign(layer="pt"), spans.assign(layer="band")], ignore_index=True)
     x = alt.X("mid:Q", scale=alt.Scale(type="log"), title="Fitted midpoint exp(x₀), parameters", axis=params_axis())
     band = alt.Chart().mark_rect(color="#e9e9e9").encode(x=alt.X("lo:Q", scale=alt.Scale(type="log")), x2="hi:Q").transform_filter(alt.datum.layer == "band")
@@ -110,7 +112,7 @@ def fitted_parameters(fits: pd.DataFrame, ladders) -> alt.FacetChart:
         tooltip=[
             alt.Tooltip("task:N", title="Task"),
             alt.Tooltip("status:N", title="Fit"),
-            alt.Tooltip("mid:Q", format=".3s", title="Midpoint"),
+            mid_tip,
             alt.Tooltip("k:Q", format=".2f", title="k"),
             alt.Tooltip("r2:Q", format=".2f", title="R²"),
         ],
@@ -182,7 +184,7 @@ def explorer(grid: pd.DataFrame) -> alt.LayerChart:
         x=x, y="r:Q", color=color, text=alt.Text("r:Q", format="+.2f")
     )
     rule = alt.Chart(pd.DataFrame({"z": [0.0]})).mark_rule(color="#888888").encode(y="z:Q")
-    marker = alt.Chart(pd.DataFrame({"one": [1]})).transform_calculate(d=spacing.name).mark_rule(strokeDash=[4, 3], color="#444444").encode(x="d:Q")
+    marker = alt.Chart(pd.DataFrame({"one": [1]})).transform_calculate(d=spacing.name).mark_rule(strokeDash=[4, 3], color="#7A7A7A").encode(x="d:Q")
     return (
         alt.layer(rule, band, lines, marker, dots, labels)
         .add_params(spacing, spread, noise)
@@ -276,7 +278,7 @@ def reproduction(table: pd.DataFrame) -> alt.FacetChart:
                  alt.Tooltip("sr:Q", format="+.2f", title="Simulated median"), alt.Tooltip("slo:Q", format="+.2f", title="Simulated 2.5%"),
                  alt.Tooltip("shi:Q", format="+.2f", title="Simulated 97.5%")],
     )
-    zero = alt.Chart().mark_rule(color="#999999", strokeDash=[3, 3]).encode(x=alt.datum(0))
+    zero = alt.Chart().mark_rule(color="#888888", strokeDash=[3, 3]).encode(x=alt.datum(0))
     return (
         alt.layer(band, tick, zero, err, dot, data=d)
         .properties(width=190)
