@@ -19,7 +19,7 @@ METHOD_ORDER = (
     "fitted level + family trend",
 )
 METHOD_COLORS = dict(zip(METHOD_ORDER, [PALETTE[4], PALETTE[7], PALETTE[6], PALETTE[2], PALETTE[3], PALETTE[1], PALETTE[5],
-                                        PALETTE[0], "#B8860B"]))
+                                        PALETTE[0], PALETTE[9]]))
 # Nine methods are more than colour alone can keep apart: points also differ in shape.
 METHOD_SHAPES = dict(zip(METHOD_ORDER, ["circle", "square", "diamond", "triangle-up", "cross", "triangle-down",
                                         "triangle-right", "circle", "square"]))
@@ -126,7 +126,7 @@ def report_triples(triples: pd.DataFrame, max_ladders: int = 12) -> alt.FacetCha
     data = triples[triples["ladder"].isin(names)]
     base = alt.Chart(data)
     x = alt.X("triple:N", title=None, sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=160))
-    zero = base.mark_rule(color="#999999", strokeDash=[4, 3]).encode(y=alt.datum(0))
+    zero = base.mark_rule(color="#888888", strokeDash=[4, 3]).encode(y=alt.datum(0))
     rules = base.mark_rule(color=PALETTE[0], opacity=0.6).encode(x=x, y=alt.Y("ci_low:Q", title="r (95% CI)", scale=alt.Scale(domain=[-1, 1])), y2="ci_high:Q")
     points = base.mark_point(filled=True, color=PALETTE[0]).encode(
         x=x,

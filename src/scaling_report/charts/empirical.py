@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from . import PALETTE
+
 GAIN_AXIS = {"gain1": "Gain from the first step", "gain2": "Gain from the next step"}
 
 
@@ -27,7 +29,7 @@ def gain_scatter(points: pd.DataFrame, facet: str = "ladder", columns: int = 2) 
         y=alt.Y("gain2:Q", title=GAIN_AXIS["gain2"]),
         tooltip=_gain_tooltip("task", "f1", "f2", "f3", "gain1", "gain2"),
     )
-    line = base.transform_regression("gain1", "gain2").mark_line(color="#d1495b").encode(x="gain1:Q", y="gain2:Q")
+    line = base.transform_regression("gain1", "gain2").mark_line(color=PALETTE[1]).encode(x="gain1:Q", y="gain2:Q")
     return (
         alt.layer(dots, line, data=points)
         .properties(width=250, height=220)
@@ -58,7 +60,7 @@ def gain_explorer(points: pd.DataFrame) -> alt.Chart:
         y=alt.Y("y:Q", title=GAIN_AXIS["gain2"]),
         tooltip=_gain_tooltip("t", "a", "b", "c", "x", "y"),
     )
-    line = base.transform_regression("x", "y").mark_line(color="#d1495b").encode(x="x:Q", y="y:Q")
+    line = base.transform_regression("x", "y").mark_line(color=PALETTE[1]).encode(x="x:Q", y="y:Q")
     return alt.layer(dots, line).add_params(choice).properties(width=420, height=320)
 
 

@@ -6,15 +6,17 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from . import PALETTE
+
 FLOPS_AXIS = alt.Axis(format=".0e", labelExpr="replace(datum.label, '+', '')", labelOverlap=True, tickCount=4)
-# Tableau 10 for the other series, PaLM in near-black: it is the series the chapter is about.
-TABLEAU = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"]
 
 
 def _series_scale(series) -> alt.Scale:
     names = sorted(set(series))
     others = [n for n in names if n != "PaLM"]
-    colors = {n: TABLEAU[i % len(TABLEAU)] for i, n in enumerate(others)} | {"PaLM": "#222222"}
+    # PaLM, the series the chapter is about, takes the first colour; the others follow in name order
+    rest = PALETTE[1:]
+    colors = {n: rest[i % len(rest)] for i, n in enumerate(others)} | {"PaLM": PALETTE[0]}
     return alt.Scale(domain=names, range=[colors[n] for n in names])
 
 
@@ -107,7 +109,7 @@ def palm_steps_chart(palm: pd.DataFrame) -> alt.Chart:
     data = pd.concat(rows, ignore_index=True)
     y = alt.Y("t:N", title=None, sort=list(palm.sort_values("rise")["task_name"]))
     y_offset = alt.YOffset("k:N")
-    color = alt.Color("k:N", title="Difference", scale=alt.Scale(range=["#1f5aa6", "#d1495b"]))
+    color = alt.Color("k:N", title="Difference", scale=alt.Scale(range=PALETTE[:2]))
     base = alt.Chart(data)
     bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("lo:Q", title="Accuracy difference"), x2="hi:Q", y=y, yOffset=y_offset, color=color)
     dots = base.mark_point(filled=True, size=45).encode(
@@ -177,13 +179,13 @@ def mixture_chart(fit_points: pd.DataFrame, fits: pd.DataFrame, columns: int = 3
     turning = base.transform_filter("datum.w == 't'")
     band = (
         turning.transform_filter("isValid(datum.a) && isValid(datum.b)")
-        .mark_rect(color="#edae49", opacity=0.3)
+        .mark_rect(color=PALETTE[1], opacity=0.15)
         .encode(x=_flops_x("a"), x2="b:Q")
     )
-    rule = turning.mark_rule(color="#b5651d", strokeDash=[3, 2]).encode(x=x, tooltip=[alt.Tooltip("st:N", title="Fit")])
-    line = fitted.mark_line(color="#d1495b").encode(x=x, y=alt.Y("y:Q", title="Accuracy", scale=alt.Scale(domain=[0, 1])))
-    bars = observed.mark_rule(color="#1f5aa6").encode(x=x, y="lo:Q", y2="hi:Q")
-    dots = observed.mark_point(filled=True, size=28, color="#1f5aa6").encode(
+    rule = turning.mark_rule(color=PALETTE[7], strokeDash=[3, 2]).encode(x=x, tooltip=[alt.Tooltip("st:N", title="Fit")])
+    line = fitted.mark_line(color=PALETTE[1]).encode(x=x, y=alt.Y("y:Q", title="Accuracy", scale=alt.Scale(domain=[0, 1])))
+    bars = observed.mark_rule(color=PALETTE[0]).encode(x=x, y="lo:Q", y2="hi:Q")
+    dots = observed.mark_point(filled=True, size=28, color=PALETTE[0]).encode(
         x=x, y="y:Q", tooltip=[alt.Tooltip("y:Q", title="Accuracy", format=".3f")]
     )
     return (
@@ -219,7 +221,7 @@ def neqa_chart(points: pd.DataFrame) -> alt.FacetChart:
         "k:N",
         title="Prompt",
         sort=prompts,
-        scale=alt.Scale(domain=prompts, range=["#d1495b", "#edae49", "#1f5aa6", "#888888"]),
+        scale=alt.Scale(domain=prompts, range=[PALETTE[1], PALETTE[4], PALETTE[0], PALETTE[5]]),
         legend=alt.Legend(labelLimit=320, orient="bottom", direction="vertical"),
     )
     x = alt.X("m:N", title="Model (by size)", sort=alt.EncodingSortField("o"), axis=alt.Axis(labelAngle=-30))
