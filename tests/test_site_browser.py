@@ -131,6 +131,15 @@ document.querySelectorAll("div.sr-vega").forEach(function (chart) {
     if (text.textContent.trim()) { smallest = Math.min(smallest, parseFloat(getComputedStyle(text).fontSize) * scale); }
   });
   if (smallest < 10.95) { problems.push("text of " + chart.id + " is " + smallest.toFixed(1) + " px"); }
+  chart.querySelectorAll(".role-legend-symbol path").forEach(function (symbol) {
+    var style = getComputedStyle(symbol);
+    var box = symbol.getBBox();
+    var clear = function (paint) { return !paint || paint === "none" || paint === "transparent" || paint === "rgba(0, 0, 0, 0)"; };
+    var area = box.width >= 1 && box.height >= 1;  // a line symbol (stroke legends) shows only its stroke
+    if ((clear(style.stroke) && (clear(style.fill) || !area)) || parseFloat(style.opacity) < 0.99) {
+      problems.push("a legend symbol of " + chart.id + " is invisible or faint");
+    }
+  });
   chart.querySelectorAll("g.role-legend").forEach(function (legend) {
     var box = legend.getBoundingClientRect();
     if (box.width && (box.left < frame.left - 1 || box.right > frame.right + 1 || box.top < frame.top - 1 || box.bottom > frame.bottom + 1)) {

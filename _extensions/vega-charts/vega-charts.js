@@ -165,6 +165,12 @@
 
   // One column of panels, legends below, and views no wider than the column: what a chart
   // needs on a narrow screen. Only view-level widths change (a bar's own width does not).
+  // Row headers beside the panels take width a phone does not have: they go above each panel.
+  function headerOnTop(channel, available) {
+    channel.header = Object.assign({}, channel.header || {}, { labelAngle: 0, labelAlign: "left",
+      labelAnchor: "start", labelOrient: "top", labelLimit: Math.max(120, available - 60) });
+  }
+
   function narrow(spec, available) {
     var viewWidth = Math.max(160, available - 110);
     (function walk(node, isView) {
@@ -177,6 +183,10 @@
       if (node.encoding && node.encoding.column && !node.encoding.row) {
         node.encoding.row = node.encoding.column; delete node.encoding.column;
       }
+      if (node.facet && node.facet.row && !node.facet.column) { headerOnTop(node.facet.row, available); }
+      // one panel a row: small multiples may as well use the column's width
+      if (node.facet && node.spec && typeof node.spec.width === "number" && node.spec.width < viewWidth) { node.spec.width = viewWidth; }
+      if (node.encoding && node.encoding.row) { headerOnTop(node.encoding.row, available); }
       if (isView && typeof node.width === "number" && node.width > viewWidth) {
         if (typeof node.height === "number") { node.height = Math.round(node.height * Math.max(0.6, viewWidth / node.width)); }
         node.width = viewWidth;
@@ -201,7 +211,8 @@
           value.labelLimit = Math.min(value.labelLimit || 320, viewWidth);
         } else if ((key === "axis" || key === "header") && block) {
           // labels beside a view share the width with it; labels above or below have all of it
-          var across = key === "header" && (value.labelOrient === "top" || value.labelOrient === "bottom");
+          // (on a phone every header is above its panel: wrapped facets and rows, see headerOnTop)
+          var across = key === "header" && value.labelOrient !== "left" && value.labelOrient !== "right";
           var limit = across ? Math.max(120, available - 60) : labels;
           if (value.labelLimit === undefined || value.labelLimit > limit) { value.labelLimit = limit; }
         } else if (key !== "config") {
@@ -213,8 +224,9 @@
     spec.config.legend = Object.assign({}, spec.config.legend || {},
       { orient: "bottom", direction: "vertical", labelLimit: viewWidth });
     spec.config.axis = Object.assign({}, spec.config.axis || {}, { labelLimit: labels, titleLimit: viewWidth });
-    spec.config.header = Object.assign({}, spec.config.header || {}, { labelLimit: viewWidth, titleLimit: viewWidth });
-    spec.config.title = Object.assign({}, spec.config.title || {}, { limit: available - 10 });
+    spec.config.header = Object.assign({}, spec.config.header || {},
+      { labelLimit: viewWidth, titleLimit: viewWidth, labelAnchor: "start", labelAlign: "left" });
+    spec.config.title = Object.assign({}, spec.config.title || {}, { limit: available - 24 });
     return spec;
   }
 
@@ -234,12 +246,12 @@
         if (node[key]) { walk(node[key], true); }
       });
     })(spec, true);
-    // legend labels shrink with the views: a legend starts at its view's left edge
+    // legend and header labels shrink with the views: both start at their view's left edge
     (function legends(node) {
       if (!node || typeof node !== "object") { return; }
       Object.keys(node).forEach(function (key) {
         var value = node[key];
-        if (key === "legend" && value && typeof value === "object" && !Array.isArray(value)) {
+        if ((key === "legend" || key === "header") && value && typeof value === "object" && !Array.isArray(value)) {
           if (typeof value.labelLimit === "number" && value.labelLimit > 0) { value.labelLimit = Math.max(80, Math.floor(value.labelLimit * factor)); }
         } else {
           legends(value);

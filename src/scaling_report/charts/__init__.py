@@ -78,8 +78,9 @@ def params_tooltip(frame, field: str, title: str) -> tuple:
 
 
 def params_axis(**options) -> alt.Axis:
-    """An axis of parameter counts labelled 8B / 540M; `options` go to alt.Axis."""
-    return alt.Axis(labelExpr=PARAMS_LABEL, **options)
+    """An axis of parameter counts labelled 8B / 540M; `options` go to alt.Axis. Labels that
+    would overlap (a log axis on a phone) are dropped greedily, not drawn over each other."""
+    return alt.Axis(**({"labelExpr": PARAMS_LABEL, "labelOverlap": "greedy"} | options))
 
 
 def chart_id(spec: dict) -> str:

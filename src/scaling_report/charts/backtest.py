@@ -62,7 +62,9 @@ def error_by_horizon(curve: pd.DataFrame) -> alt.FacetChart:
     """MAE (percentage points) against the size ratio forecast ahead, one line per method,
     one panel per task group, with 95% bootstrap intervals as vertical bars."""
     order = list(dict.fromkeys(curve.sort_values("bin")["ratio"]))
-    x = alt.X("ratio:O", title="Target size ÷ largest size seen", sort=order, axis=alt.Axis(labelAngle=0))
+    # the axis title carries the "×", so the five labels fit side by side on a phone
+    x = alt.X("ratio:O", title="Target ÷ largest size seen (×)", sort=order,
+              axis=alt.Axis(labelAngle=0, labelExpr="replace(datum.label, '×', '')"))
     color, lines, points = _method_layers(
         curve, x, ("ratio", "Size ratio"), ("low", "high"), 1, "Mean absolute error (points)",
         extra=[alt.Tooltip("ladders:Q", title="Ladders")], line={"strokeWidth": 1.5}, point={"size": 45},
@@ -98,8 +100,11 @@ def relative_grid(grid: pd.DataFrame) -> alt.Chart:
             alt.Tooltip("ratio:Q", title="Relative to last value", format=".2f"),
         ],
     )
-    text = base.mark_text(fontSize=10).encode(
-        text=alt.Text("mae:Q", format=".1f"),
+    # two significant digits (4.5, 13): the numbers fit their cells on a phone too
+    text = base.transform_calculate(
+        mae_text="datum.mae >= 9.95 ? format(datum.mae, '.0f') : format(datum.mae, '.1f')"
+    ).mark_text(fontSize=11).encode(
+        text=alt.Text("mae_text:N"),
         color=alt.condition("datum.ratio > 1.5 || datum.ratio < 0.67", alt.value("white"), alt.value("black")),
     )
     return alt.layer(cells, text).properties(width=420, height=alt.Step(18))

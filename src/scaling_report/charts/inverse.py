@@ -8,7 +8,7 @@ import pandas as pd
 
 from . import PALETTE
 
-FLOPS_AXIS = alt.Axis(format=".0e", labelExpr="replace(datum.label, '+', '')", labelOverlap=True, tickCount=4)
+FLOPS_AXIS = alt.Axis(format=".0e", labelExpr="replace(datum.label, '+', '')", labelOverlap="greedy", tickCount=4)
 
 
 def _series_scale(series) -> alt.Scale:
