@@ -128,6 +128,22 @@ class TestTables:
                 assert re.search(r'<table class="[^"]*\btable\b', block.group(1)), f"{page}: {label} lacks Quarto's table styling"
 
 
+    def test_wide_tables_carry_their_headers_for_the_phone_layout(self, site_dir):
+        # book-layout marks tables of 5+ columns `sr-stack`; on a phone each cell shows its header
+        for page in PAGES:
+            html = (site_dir / page).read_text(encoding="utf-8")
+            for table in re.findall(r"<table\b.*?</table>", html, re.S):
+                headers = [_html_text(h).strip() for h in re.findall(r"<th\b[^>]*>(.*?)</th>", table, re.S)]
+                stacked = re.search(r'<table class="[^"]*\bsr-stack\b', table) is not None
+                assert stacked == (len(headers) >= 5), f"{page}: a table of {len(headers)} columns, sr-stack {stacked}"
+                if not stacked:
+                    continue
+                for row in re.findall(r"<tr\b[^>]*>(.*?)</tr>", table.split("</thead>", 1)[-1], re.S):
+                    labels = [html_module.unescape(v) for v in re.findall(r'<td\b[^>]*data-label="([^"]*)"', row)]
+                    cells = re.findall(r"<td\b", row)
+                    assert labels == [h for h in headers[: len(cells)] if h], f"{page}: {labels} against {headers}"
+
+
 class TestCharts:
     def test_every_chart_carries_its_figure_alt_text(self, site_dir):
         for source, page in zip(SOURCES, PAGES):

@@ -62,22 +62,20 @@ def calculator(curves: pd.DataFrame, optima: pd.DataFrame, text: pd.DataFrame, s
     return alt.vconcat(lines, plot).add_params(budget)
 
 
-def budget_factor(frame: pd.DataFrame) -> alt.Chart:
+def budget_factor(frame: pd.DataFrame) -> alt.LayerChart:
     """D_ref / D_inf against budget for the optimal reference run and a fixed 20 tokens per parameter."""
     fits = list(dict.fromkeys(frame["fit"]))
-    # The line-style legend's symbols: Vega-Lite strokes them transparent, because the lines take
-    # their colour from another field, so the stroke is set here.
-    line_styles = alt.Legend(symbolType="stroke", symbolStrokeWidth=2, symbolSize=600, labelLimit=320,
-                             encode={"symbols": {"update": {"stroke": {"value": PALETTE[5]}}}})
-    return (
-        alt.Chart(frame)
-        .mark_line(point=alt.OverlayMarkDef(size=20))
-        .encode(
-            x=alt.X("log10_c:Q", title="log10 training compute (FLOPs)", scale=alt.Scale(zero=False)),
-            y=alt.Y("factor:Q", title="data saving (×)", scale=alt.Scale(zero=False)),
-            color=alt.Color("fit:N", scale=alt.Scale(domain=fits, range=PALETTE[: len(fits)]), title=None),
-            strokeDash=alt.StrokeDash("reference:N", title="reference run", legend=line_styles),
-            tooltip=["fit:N", "reference:N", alt.Tooltip("log10_c:Q", title="log10 C"), alt.Tooltip("factor:Q", format=".3f")],
-        )
-        .properties(width=420, height=240)
+    base = alt.Chart(frame).encode(
+        x=alt.X("log10_c:Q", title="log10 training compute (FLOPs)", scale=alt.Scale(zero=False)),
+        y=alt.Y("factor:Q", title="data saving (×)", scale=alt.Scale(zero=False)),
+        color=alt.Color("fit:N", scale=alt.Scale(domain=fits, range=PALETTE[: len(fits)]), title=None),
     )
+    # The points are a layer of their own: a line's `point` overlay leaves the line-style legend's
+    # symbols stroked transparent (vega/vega-lite#7033).
+    line_styles = alt.Legend(symbolType="stroke", symbolStrokeColor=PALETTE[5], symbolStrokeWidth=2, symbolSize=600, labelLimit=320)
+    lines = base.mark_line().encode(strokeDash=alt.StrokeDash("reference:N", title="reference run", legend=line_styles))
+    points = base.mark_point(filled=True, size=20).encode(
+        detail="reference:N",
+        tooltip=["fit:N", "reference:N", alt.Tooltip("log10_c:Q", title="log10 C"), alt.Tooltip("factor:Q", format=".3f")],
+    )
+    return alt.layer(lines, points).properties(width=420, height=240)
