@@ -369,7 +369,7 @@ def median_intervals(ladder_list: list[Ladder], transform_names: tuple[str, ...]
 def flips_by_group(table: pd.DataFrame, name: str, reference: str = "raw") -> dict:
     """Where a transform flips the sign of r against the raw fit of the same ladder and triple:
     the number of flips in the inverse-scaling series, and outside them the families with their
-    counts ('3 on Pythia and 1 on OPT'), most first."""
+    counts ('three on Pythia and one on OPT'), most first."""
     keys = ["ladder", "position"]
     base = grouped(table[table["transform"] == reference]).set_index(keys)
     other = table[table["transform"] == name].set_index(keys)["r"]
@@ -381,7 +381,7 @@ def flips_by_group(table: pd.DataFrame, name: str, reference: str = "raw") -> di
     return {
         "flips": len(flips),
         "inverse": int((flips["group"] == LADDER_GROUPS[2]).sum()),
-        "elsewhere": _join([f"{n} on {family}" for family, n in elsewhere.items()]) if len(elsewhere) else "none",
+        "elsewhere": _join([f"{fmt.count(int(n))} on {family}" for family, n in elsewhere.items()]) if len(elsewhere) else "none",
     }
 
 
