@@ -101,6 +101,8 @@ def test_chance_counts(facts):
     assert facts.chance_tasks == len(tasks)
     assert facts.chance_project_tasks == len(project)
     assert facts.chance_wildcard_tasks == len({k for k in project if k not in exact})
+    # The prose: one asterisked row covers the wildcard tasks, hence the table's row count.
+    assert len(wildcard) == 1 and facts.chance_project_tasks - facts.chance_wildcard_tasks + len(wildcard) == facts.chance_entries
     assert facts.chance_missing == len(missing)
     assert facts.chance_source_tasks == len(tasks) - len(project) - len(missing)
     assert facts.missing_chance_tasks == ", ".join(sorted({k[1] for k in missing}))
@@ -108,7 +110,7 @@ def test_chance_counts(facts):
     values = [float(r["chance"]) for r in curated]
     counts = sorted(((values.count(v), v) for v in set(values)), key=lambda cv: (-cv[0], cv[1]))
     assert [facts.chance_kind1_entries, facts.chance_kind2_entries, facts.chance_kind3_entries] == [c for c, _ in counts[:3]]
-    assert facts.chance_kind1 == "generated answers scored by match (chance 0)" and counts[0][1] == 0
+    assert facts.chance_kind1 == "generated answers scored by match, where guessing scores 0" and counts[0][1] == 0
 
 
 def test_no_source_gives_a_chance_for_a_listed_task():

@@ -91,7 +91,7 @@ def chance_kind(chance: float) -> str:
     """Why a curated chance level has its value, read from the value: 0 for generation scored by
     string match, 1/k for a choice among k options, anything else a mixture of option counts."""
     if chance == 0:
-        return "generated answers scored by match (chance 0)"
+        return "generated answers scored by match, where guessing scores 0"
     options = 1 / chance
     if abs(options - round(options)) < 0.01:  # 0.3333 is 1/3 as the table rounds it
         return f"choices among {round(options)} options"
