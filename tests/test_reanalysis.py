@@ -405,6 +405,7 @@ class TestLongTablePointers:
         assert (f.all_fine_ladders, f.all_inverse_ladders) == (ladder[~palm & ~inverse].nunique(), ladder[inverse].nunique())
         # The order the prose describes: PaLM first, the inverse-scaling series last.
         assert palm.iloc[: f.all_palm_rows].all() and inverse.iloc[-f.all_inverse_rows :].all()
+        assert set(shown.loc[inverse, "Tasks"]) == {10}  # "ten tasks each"
         raw = [self._fit(c) for c in shown["raw score"]]
         names = [f"{l} at {t}" for l, t in zip(ladder, shown["Triple"])]
         degenerate = shown["raw score"].str.contains("degenerate")
