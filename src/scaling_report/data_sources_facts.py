@@ -13,6 +13,7 @@ from pathlib import Path
 
 
 from . import data, emergence, ingest, sources
+from .empirical import join_words
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,6 @@ class DataSourcesFacts:
     chance_kind3_entries: int
 
 
-def _join(items) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def harness_source_rows(data_dir: Path | None = None) -> int:
     """Rows of the harness source file as the last ingest read them (data/manifest.json)."""
     manifest = json.loads(((data_dir or data.DATA_DIR) / ingest.MANIFEST).read_text())
@@ -86,13 +82,13 @@ def data_sources_facts(data_dir: Path | None = None) -> DataSourcesFacts:
         bigg_item_cap=f"{emergence.BIGG_ITEM_CAP:,}",
         harness_rows=f"{harness_source_rows(data_dir):,}",
         dropped_rows=f"{len(drops):,}",
-        dropped_what=_join(f"{t} ({m})" for t, m in zip(pairs["task"], pairs["metric"])),
+        dropped_what=join_words(f"{t} ({m})" for t, m in zip(pairs["task"], pairs["metric"])),
         dropped_models=f"{drops[['family', 'model', 'n_shots']].drop_duplicates().shape[0]:,}",
         dropped_kept_accuracy="also" if (kept["task"].isin(drops["task"]) & (kept["metric"] == "accuracy")).any() else "not",
         chance_entries=len(curated),
         chance_project_tasks=len(project),
         chance_wildcard_tasks=len(wildcard),
-        chance_wildcard_benchmark=_join(sorted(set(wildcard["benchmark"]))) if len(wildcard) else "none",
+        chance_wildcard_benchmark=join_words(sorted(set(wildcard["benchmark"]))) if len(wildcard) else "none",
         chance_tasks=len(origin),
         chance_source_tasks=int((origin["origin"] == "source").sum()),
         chance_missing=int((origin["origin"] == "none").sum()),

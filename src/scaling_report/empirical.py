@@ -198,7 +198,8 @@ def consecutive_display(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _join(items) -> str:
+def join_words(items) -> str:
+    """'a', 'a and b', 'a, b and c': a list as prose."""
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -229,11 +230,11 @@ def fine_highlights(table: pd.DataFrame) -> FineHighlights:
         not_significant=int(includes.sum()),
         not_significant_low=int((includes & (rank <= 2)).sum()),
         positive=int(positive.sum()),
-        positive_triples=_join(pd.unique(table.loc[positive, "triple"])),
-        positive_ladders=_join(pd.unique(labels[positive])),
+        positive_triples=join_words(pd.unique(table.loc[positive, "triple"])),
+        positive_ladders=join_words(pd.unique(labels[positive])),
         min_ladder=str(labels[lowest]),
         min_triple=str(table.loc[lowest, "triple"]),
-        all_below_zero=_join(below[below].index) if below.any() else "none",
+        all_below_zero=join_words(below[below].index) if below.any() else "none",
     )
 
 
@@ -350,7 +351,7 @@ def inventory_counts(table: pd.DataFrame) -> InventoryCounts:
     single = table[table["Role"] == ROLES[5]]
     return InventoryCounts(
         rows=len(table), palm=int(counts.get(ROLES[0], 0)), fine=int(counts.get(ROLES[1], 0)), inverse=int(counts.get(ROLES[2], 0)),
-        acc_norm=int(counts.get(ROLES[3], 0)), loss=int(counts.get(ROLES[4], 0)), single=len(single), single_names=_join(sorted(single["Family"].unique())),
+        acc_norm=int(counts.get(ROLES[3], 0)), loss=int(counts.get(ROLES[4], 0)), single=len(single), single_names=join_words(sorted(single["Family"].unique())),
     )
 
 

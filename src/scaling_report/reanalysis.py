@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from . import data, fmt, ladders, stats, transforms
+from .empirical import join_words
 from .ladders import Ladder
 
 # Variants of the thread's reruns that are not package transforms.
@@ -381,13 +382,8 @@ def flips_by_group(table: pd.DataFrame, name: str, reference: str = "raw") -> di
     return {
         "flips": len(flips),
         "inverse": int((flips["group"] == LADDER_GROUPS[2]).sum()),
-        "elsewhere": _join([f"{fmt.count(int(n))} on {family}" for family, n in elsewhere.items()]) if len(elsewhere) else "none",
+        "elsewhere": join_words([f"{fmt.count(int(n))} on {family}" for family, n in elsewhere.items()]) if len(elsewhere) else "none",
     }
-
-
-def _join(items) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def long_table_pointers(table: pd.DataFrame) -> dict:
@@ -407,8 +403,7 @@ def long_table_pointers(table: pd.DataFrame) -> dict:
         "all_inverse_rows": int(sizes.get(LADDER_GROUPS[2], 0)),
         "all_fine_ladders": int(fine["ladder"].nunique()),
         "all_inverse_ladders": int(raw.loc[raw["group"] == LADDER_GROUPS[2], "ladder"].nunique()),
-        "raw_sig_positive_rows": _join([triple_label(l, t) for l, t in zip(positive["ladder"], positive["triple"])]) if len(positive) else "none",
-        "raw_sig_positive_inverse": int((positive["group"] == LADDER_GROUPS[2]).sum()),
+        "raw_sig_positive_rows": join_words([triple_label(l, t) for l, t in zip(positive["ladder"], positive["triple"])]) if len(positive) else "none",
         "raw_min_row": triple_label(lowest["ladder"], lowest["triple"]),
         "raw_min_r": float(lowest["r"]),
         "raw_min_outside_row": triple_label(lowest_outside["ladder"], lowest_outside["triple"]),
