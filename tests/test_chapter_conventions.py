@@ -74,7 +74,7 @@ FACTS_PAGES = ["index.qmd", "chapters/01-empirical-result.qmd", "chapters/02-log
                "chapters/03-regression-to-the-mean.qmd", "chapters/03b-measured-noise.qmd",
                "chapters/04-sigmoids-and-states.qmd",
                "chapters/05-u-shaped-scaling.qmd", "chapters/06-forecasting.qmd", "chapters/07-emergence.qmd",
-               "chapters/08-data-and-parameters.qmd"]
+               "chapters/08-data-and-parameters.qmd", "chapters/data-sources.qmd"]
 INLINE = re.compile(r"(?<!`)`\{python\} ([^`\n]+)`(?!`)")
 
 

@@ -56,6 +56,51 @@ class TestFineLadders:
         assert points.groupby(["ladder", "triple"]).ngroups == 10 + 6 + 6 + 3  # BIG-G, Pythia 0-shot, OPT, BLOOM
 
 
+class TestLongTables:
+    """What the prose says to look for in the long tables, recounted from the displayed tables."""
+
+    @staticmethod
+    def _interval(text: str) -> tuple[float, float]:
+        low, high = text.strip("[]").replace("−", "-").split(", ")
+        return float(low), float(high)
+
+    def test_fine_highlights_from_the_displayed_table(self, found):
+        shown = empirical.consecutive_display(empirical.consecutive_table(found))
+        bounds = [self._interval(c) for c in shown["95% CI"]]
+        r = shown["r"].str.replace("−", "-").astype(float)
+        includes = [lo <= 0 <= hi for lo, hi in bounds]
+        # The two smallest triples of each ladder: the first two rows of its block (ordered by size).
+        low = shown.groupby("Ladder").cumcount() < 2
+        h = empirical.fine_highlights(empirical.consecutive_table(found))
+        assert h.not_significant == sum(includes)
+        assert h.not_significant_low == sum(i and l for i, l in zip(includes, low))
+        assert h.positive == int((r > 0).sum())
+        assert h.positive_triples.split(" and ") == sorted(set(shown.loc[r > 0, "Sizes"]))
+        assert set(h.positive_ladders.replace(" and ", ", ").split(", ")) == set(shown.loc[r > 0, "Ladder"])
+        lowest = shown.loc[r.idxmin()]
+        assert (h.min_ladder, h.min_triple) == (lowest["Ladder"], lowest["Sizes"])
+        below = {ladder for ladder, group in shown.groupby("Ladder") if all(self._interval(c)[1] < 0 for c in group["95% CI"])}
+        assert set(h.all_below_zero.replace(" and ", ", ").split(", ")) == below
+        assert list(shown["Interval"] == "includes 0") == includes
+
+    def test_inventory_roles_from_the_table_columns(self):
+        table = empirical.inventory()
+        counts = empirical.inventory_counts(table)
+        palm = (table["Family"] == "PaLM") & table["Benchmark"].isin(["bigbench_lite", "english_nlu"]) & (table["Sizes"] == 3)
+        single = table["Sizes"] == 1
+        loss = table["Metric"] == "loss"
+        acc_norm = table["Metric"] == "acc_norm"
+        inverse = (table["Benchmark"] == "inverse_scaling") & ~loss
+        fine = (table["Sizes"] >= 4) & ~inverse & ~loss & ~acc_norm
+        assert (counts.rows, counts.palm, counts.single, counts.loss, counts.acc_norm, counts.inverse, counts.fine) == (
+            len(table), palm.sum(), single.sum(), loss.sum(), acc_norm.sum(), inverse.sum(), fine.sum())
+        assert palm.sum() + single.sum() + loss.sum() + acc_norm.sum() + inverse.sum() + fine.sum() == len(table)
+        # The prose says the first rows are PaLM's and the last the single-size ones.
+        assert palm.iloc[: counts.palm].all() and single.iloc[-counts.single :].all()
+        assert counts.single_names.replace(" and ", ", ").split(", ") == sorted(set(table.loc[single, "Family"]))
+        assert counts.fine == len(empirical.fine_ladders(empirical.primary_ladders()))
+
+
 class TestSources:
     def test_every_source_has_a_row_with_its_row_count(self):
         table = sources.sources_table()
@@ -196,6 +241,10 @@ class TestFacts:
         assert f.bigg_sizes == 12 and f.bigg_smallest == "2.1M"
         assert f.median_low <= f.median_r <= f.median_high
         assert 1 <= f.n_eff_ladders <= f.n_ladders
+        # The long tables' pointers are those of the tables themselves.
+        assert f.fine_positive_triples == empirical.fine_highlights(empirical.consecutive_table(found)).positive_triples
+        assert f.inventory_fine == f.n_ladders and f.inventory_rows == len(empirical.inventory())
+        assert f.fine_min_ladder in set(empirical.consecutive_display(empirical.consecutive_table(found))["Ladder"])
 
 
 class TestConclusions:

@@ -382,3 +382,59 @@ class TestChapterFacts:
         survivors = robust[robust["holm_p"] < 0.05]
         assert list(zip(survivors["key"], survivors["transform"])) == [("palm_bbl", "range_logit")]
         assert f.palm_holm_survivors == 1 and f.nlu_holm_min >= 0.05
+
+
+class TestLongTablePointers:
+    """What the prose points to in @tbl-logits-all, recounted from the displayed table's cells."""
+
+    @staticmethod
+    def _fit(cell: str) -> tuple[float, float, float]:
+        """'−0.28 [−0.46, −0.08] (n = 28)' -> (r, low, high)."""
+        r, rest = cell.replace("−", "-").split(" [", 1)
+        low, high = rest.split("]", 1)[0].split(", ")
+        return float(r), float(low), float(high)
+
+    def test_groups_and_raw_extremes_from_the_displayed_table(self, chapter):
+        res, f = chapter
+        shown = reanalysis.display_gain_table(res.table)
+        ladder = shown["Ladder"]
+        palm = ladder.str.startswith("PaLM · BIG-bench Lite") | ladder.str.startswith("PaLM · NLU")
+        inverse = ladder.str.contains("inverse scaling")
+        assert (f.all_rows, f.all_palm_rows, f.all_inverse_rows) == (len(shown), palm.sum(), inverse.sum())
+        assert f.all_fine_rows == len(shown) - palm.sum() - inverse.sum()
+        assert (f.all_fine_ladders, f.all_inverse_ladders) == (ladder[~palm & ~inverse].nunique(), ladder[inverse].nunique())
+        # The order the prose describes: PaLM first, the inverse-scaling series last.
+        assert palm.iloc[: f.all_palm_rows].all() and inverse.iloc[-f.all_inverse_rows :].all()
+        assert set(shown.loc[inverse, "Tasks"]) == {10}  # "ten tasks each"
+        raw = [self._fit(c) for c in shown["raw score"]]
+        names = [f"{l} at {t}" for l, t in zip(ladder, shown["Triple"])]
+        degenerate = shown["raw score"].str.contains("degenerate")
+        positive = [n for n, (r, lo, hi), d in zip(names, raw, degenerate) if lo > 0 and not d]
+        assert f.raw_sig_positive_rows == " and ".join(positive)  # two rows: no comma needed
+        lowest = min(range(len(raw)), key=lambda i: raw[i][0])
+        assert f.raw_min_row == names[lowest] and fmt.num(f.raw_min_r) == fmt.num(raw[lowest][0])
+        outside = [i for i in range(len(raw)) if not inverse.iloc[i]]
+        lowest_outside = min(outside, key=lambda i: raw[i][0])
+        assert f.raw_min_outside_row == names[lowest_outside]
+
+    @pytest.mark.parametrize("name", ["logit", "floor_logit", "range_logit", "log_error"])
+    def test_flips_by_group_from_the_displayed_table(self, chapter, name):
+        res, f = chapter
+        shown = reanalysis.display_gain_table(res.table)
+        column = transforms.LABELS[name]
+        inverse = shown["Ladder"].str.contains("inverse scaling")
+        # Signs at full precision (a cell printed 0.00 hides its sign), looked up by the row's cells.
+        r = {(reanalysis.short_ladder(l), t, n): v for l, t, n, v in zip(res.table["ladder"], res.table["triple"], res.table["transform"], res.table["r"])}
+        flips = []
+        for ladder, triple, raw_cell, cell in zip(shown["Ladder"], shown["Triple"], shown["raw score"], shown[column]):
+            before, after = r[(ladder, triple, "raw")], r[(ladder, triple, name)]
+            assert fmt.num(before) == fmt.num(self._fit(raw_cell)[0]) and fmt.num(after) == fmt.num(self._fit(cell)[0])
+            flips.append(bool(np.isfinite(after) and np.sign(before) != np.sign(after)))
+        flips = pd.Series(flips, index=shown.index)
+        assert getattr(f, f"{name}_flips_inverse") == int((flips & inverse).sum())
+        families = shown.loc[flips & ~inverse, "Ladder"].str.split(" · ").str[0].value_counts()
+        expected = {fam: n for fam, n in families.items()}
+        stated = getattr(f, f"{name}_flips_elsewhere").replace(" and ", ", ").split(", ")
+        assert sorted(stated) == sorted(f"{fmt.count(int(n))} on {fam}" for fam, n in expected.items())
+        effect = res.effects.set_index("transform").loc[name]
+        assert int(effect["sign_flips"]) == int(flips.sum())

@@ -1,73 +1,98 @@
-"""Numbers the "Data sources" appendix states about what ingest keeps and leaves out.
+"""Every number the "Data sources" appendix prints, computed from `data/` alone.
 
-Computed from `data/` and from the shared source folder, so the appendix types no number by hand.
+Nothing here reads the shared source folder: a clone without ../shared renders the same
+appendix. What ingest leaves out of a source is recorded by ingest itself
+(`data/ingest_dropped.csv`, rows of the source file in `data/manifest.json`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 
-from . import data, emergence
-
-HARNESS_FILE = Path("extra") / "pythia_opt_bloom_final.csv"
-KEPT_METRICS = ("acc", "acc_norm")  # what ingest keeps from the harness file (fractions only)
-
-
-def default_shared_dir() -> Path:
-    """The shared source folder next to the project (../shared/data), as the ingest command is run."""
-    return data.PROJECT_DIR.parent / "shared" / "data"
+from . import data, emergence, ingest, sources
+from .empirical import join_words
 
 
 @dataclass(frozen=True)
 class DataSourcesFacts:
+    # What data/ holds
+    rows: str
+    n_sources: int
+    n_families: int
+    n_models: int
+    n_tasks: str
+    missing_chance_tasks: str  # tasks without a chance level (loss rows aside), comma-separated
+    # BIG-G
     bigg_tasks: str
     bigg_item_cap: str
-    harness_available: bool  # False when the shared folder is not next to the project at build time
-    harness_rows: str  # rows in the harness source file
+    # What ingest leaves out of the harness file
+    harness_rows: str  # rows of the harness source file, as ingest read it
     dropped_rows: str  # rows ingest leaves out (metrics other than accuracy)
-    dropped_what: str  # e.g. "lambada_openai perplexity (ppl)"
-    dropped_models: str
-    dropped_kept_accuracy: str  # "also" when the same task's accuracy rows are kept
+    dropped_what: str  # e.g. "lambada_openai (ppl)"
+    dropped_models: str  # model and shot settings with a dropped row
+    dropped_kept_accuracy: str  # "also" when the same task's accuracy rows are kept, else "not"
+    # Chance levels the project sets (@tbl-data-sources-chance)
+    chance_entries: int  # rows of the curated table
+    chance_project_tasks: int  # tasks whose chance level comes from that table
+    chance_wildcard_tasks: int  # of those, tasks covered by a whole-benchmark row (MMLU)
+    chance_wildcard_benchmark: str
+    chance_tasks: int  # tasks scored as fractions (loss rows have no chance level by design)
+    chance_source_tasks: int  # tasks whose chance level comes from their source
+    chance_missing: int  # tasks with none
+    chance_kind1: str  # the commonest kind of reason, with its number of entries
+    chance_kind1_entries: int
+    chance_kind2: str
+    chance_kind2_entries: int
+    chance_kind3: str
+    chance_kind3_entries: int
 
 
-def harness_drops(shared_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """(all harness rows, those whose metric is not a fraction and ingest drops); None if the file is absent."""
-    path = (shared_dir or default_shared_dir()) / HARNESS_FILE
-    if not path.exists():
-        return None
-    raw = pd.read_csv(path)
-    return raw, raw[~raw["metric"].isin(KEPT_METRICS)]
+def harness_source_rows(data_dir: Path | None = None) -> int:
+    """Rows of the harness source file as the last ingest read them (data/manifest.json)."""
+    manifest = json.loads(((data_dir or data.DATA_DIR) / ingest.MANIFEST).read_text())
+    return int(manifest["sources"][ingest.HARNESS_FILE]["rows"])
 
 
-def data_sources_facts(shared_dir: Path | None = None) -> DataSourcesFacts:
-    bigg = data.load_bigg()
-    found = harness_drops(shared_dir)
-    if found is None:
-        harness_rows = dropped = what = models = kept = "—"
-    else:
-        raw, drops = found
-        harness_rows = f"{len(raw):,}"
-        dropped = f"{len(drops):,}"
-        pairs = drops[["task", "metric"]].drop_duplicates()
-        what = _join(f"{t} ({m})" for t, m in zip(pairs["task"], pairs["metric"]))
-        models = f"{drops[['family', 'model', 'n_shots']].drop_duplicates().shape[0]:,}"
-        accuracy = raw[raw["task"].isin(drops["task"]) & raw["metric"].isin(KEPT_METRICS)]
-        kept = "also" if len(accuracy) else "not"
+def data_sources_facts(data_dir: Path | None = None) -> DataSourcesFacts:
+    data_dir = data_dir or data.DATA_DIR
+    total = sources.totals(data_dir)
+    bigg = data.load_bigg(data_dir)
+    drops = data.load_side_table("ingest_dropped", data_dir)
+    drops = drops[drops["source_file"] == ingest.HARNESS_FILE]
+    kept = data.load_pythia_opt_bloom(data_dir)
+    pairs = drops[["task", "metric"]].drop_duplicates()
+    origin = sources.chance_origin(data_dir)
+    project = origin[origin["origin"] == "project"]
+    wildcard = project[project["wildcard"]]
+    curated = sources.curated_chance(data_dir)
+    kinds = curated["chance"].map(sources.chance_kind).value_counts(sort=False)
+    # Commonest first; ties in the order the table shows them (by chance level).
+    order = sorted(kinds.index, key=lambda k: (-kinds[k], curated.loc[curated["chance"].map(sources.chance_kind) == k, "chance"].min()))
     return DataSourcesFacts(
+        rows=f"{total['rows']:,}",
+        n_sources=total["sources"],
+        n_families=total["families"],
+        n_models=total["models"],
+        n_tasks=f"{total['tasks']:,}",
+        missing_chance_tasks=total["missing_chance_tasks"],
         bigg_tasks=f"{bigg[['task', 'subtask']].drop_duplicates().shape[0]:,}",
         bigg_item_cap=f"{emergence.BIGG_ITEM_CAP:,}",
-        harness_available=found is not None,
-        harness_rows=harness_rows,
-        dropped_rows=dropped,
-        dropped_what=what,
-        dropped_models=models,
-        dropped_kept_accuracy=kept,
+        harness_rows=f"{harness_source_rows(data_dir):,}",
+        dropped_rows=f"{len(drops):,}",
+        dropped_what=join_words(f"{t} ({m})" for t, m in zip(pairs["task"], pairs["metric"])),
+        dropped_models=f"{drops[['family', 'model', 'n_shots']].drop_duplicates().shape[0]:,}",
+        dropped_kept_accuracy="also" if (kept["task"].isin(drops["task"]) & (kept["metric"] == "accuracy")).any() else "not",
+        chance_entries=len(curated),
+        chance_project_tasks=len(project),
+        chance_wildcard_tasks=len(wildcard),
+        chance_wildcard_benchmark=join_words(sorted(set(wildcard["benchmark"]))) if len(wildcard) else "none",
+        chance_tasks=len(origin),
+        chance_source_tasks=int((origin["origin"] == "source").sum()),
+        chance_missing=int((origin["origin"] == "none").sum()),
+        chance_kind1=order[0], chance_kind1_entries=int(kinds[order[0]]),
+        chance_kind2=order[1], chance_kind2_entries=int(kinds[order[1]]),
+        chance_kind3=order[2], chance_kind3_entries=int(kinds[order[2]]),
     )
-
-
-def _join(items) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -176,17 +176,65 @@ def consecutive_table(found: list[ladders.Ladder]) -> pd.DataFrame:
     return table.sort_values(["ladder", "s1"]).reset_index(drop=True)
 
 
+def fine_label(table: pd.DataFrame) -> pd.Series:
+    """'Pythia · 0-shot': a fine ladder as the consecutive-triple table and the prose name it."""
+    return table["family"] + " · " + table["n_shots"].map(lambda k: f"{int(k)}-shot")
+
+
 def consecutive_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The consecutive-triple table for readers."""
+    """The consecutive-triple table for readers; 'Below 0' marks the triples whose interval
+    excludes zero (all of them negative here), the ones the text counts."""
     return pd.DataFrame(
         {
-            "Ladder": table["family"] + " · " + table["n_shots"].map(lambda k: f"{int(k)}-shot"),
+            "Ladder": fine_label(table),
             "Sizes": table["triple"],
             "Tasks": table["n"],
             "r": table["r"].map(fmt.num),
             "95% CI": [fmt.ci(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])],
-            "R²": table["r2"].map(lambda v: fmt.num(v, 3)),
+            # r is shown to 2 decimals, so R² (its square) is too.
+            "R²": table["r2"].map(fmt.num),
+            "Interval": np.select([table["ci_high"] < 0, table["ci_low"] > 0], ["below 0", "above 0"], "includes 0"),
         }
+    )
+
+
+def join_words(items) -> str:
+    """'a', 'a and b', 'a, b and c': a list as prose."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass(frozen=True)
+class FineHighlights:
+    """What to look for in the consecutive-triple table (@tbl-empirical-fine)."""
+
+    not_significant: int  # triples whose 95% interval includes zero
+    not_significant_low: int  # of those, triples among the two smallest of their ladder
+    positive: int  # triples with r > 0
+    positive_triples: str  # their sizes (distinct)
+    positive_ladders: str  # their ladders
+    min_ladder: str  # the most negative triple
+    min_triple: str
+    all_below_zero: str  # ladders whose every triple has an interval below zero
+
+
+def fine_highlights(table: pd.DataFrame) -> FineHighlights:
+    """The rows of `consecutive_table` the chapter points to."""
+    labels = fine_label(table)
+    rank = table.groupby("ladder")["s1"].rank(method="first")  # 1 = the ladder's smallest triple
+    includes = (table["ci_low"] <= 0) & (table["ci_high"] >= 0)
+    positive = table["r"] > 0
+    lowest = table["r"].idxmin()
+    below = (table["ci_high"] < 0).groupby(labels).all()
+    return FineHighlights(
+        not_significant=int(includes.sum()),
+        not_significant_low=int((includes & (rank <= 2)).sum()),
+        positive=int(positive.sum()),
+        positive_triples=join_words(pd.unique(table.loc[positive, "triple"])),
+        positive_ladders=join_words(pd.unique(labels[positive])),
+        min_ladder=str(labels[lowest]),
+        min_triple=str(table.loc[lowest, "triple"]),
+        all_below_zero=join_words(below[below].index) if below.any() else "none",
     )
 
 
@@ -233,13 +281,43 @@ def explorer_points(found: list[ladders.Ladder]) -> pd.DataFrame:
     return pd.concat([gain_points(l, label=l.family) for l in chosen], ignore_index=True)
 
 
+# What the book does with each row of the inventory, in the order the table lists them.
+ROLES = (
+    "the post's regression",
+    "finer ladder",
+    "inverse-scaling series",
+    "acc_norm twin of an accuracy ladder",
+    "loss, not a score",
+    "one size: no ladder",
+)
+
+
+def inventory_role(ladder: ladders.Ladder) -> str:
+    """Which of `ROLES` a ladder of the inventory plays in this chapter."""
+    if len(ladder.sizes) == 1:
+        return ROLES[5]
+    if ladder.metric == "loss":
+        return ROLES[4]
+    if ladder.metric == "acc_norm":
+        return ROLES[3]
+    if ladder.benchmark == "inverse_scaling":
+        return ROLES[2]
+    if ladder.family == "PaLM" and ladder.benchmark in ("bigbench_lite", "english_nlu"):
+        return ROLES[0]
+    if len(ladder.sizes) >= FINE_MIN_SIZES:
+        return ROLES[1]
+    raise ValueError(f"{ladder.name}: no role in the inventory")
+
+
 def inventory(frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Which ladders exist: family, benchmark, setting, metric, sizes, tasks."""
+    """Which ladders exist: family, benchmark, setting, metric, sizes, tasks, and what the book
+    does with each; ordered by that role, the post's PaLM ladders first."""
     frame = data.load_all() if frame is None else frame
     rows = []
     for ladder in ladders.find_ladders(frame, min_sizes=1, include_loss=True):
         rows.append(
             {
+                "Role": inventory_role(ladder),
                 "Family": ladder.family,
                 "Benchmark": ladder.benchmark,
                 "Setting": str(ladder.rows["prompting"].iloc[0]),
@@ -249,7 +327,32 @@ def inventory(frame: pd.DataFrame | None = None) -> pd.DataFrame:
                 "Tasks": int(ladder.rows[list(ladders.TASK_ID)].drop_duplicates().shape[0]),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    order = table["Role"].map({role: i for i, role in enumerate(ROLES)})
+    return table.assign(_order=order).sort_values("_order", kind="mergesort").drop(columns="_order").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class InventoryCounts:
+    """How many rows of the inventory play each role, for the prose next to the table."""
+
+    rows: int
+    palm: int
+    fine: int
+    inverse: int
+    acc_norm: int
+    loss: int
+    single: int
+    single_names: str  # their families, e.g. "Chinchilla, Gopher and PaLM 62B (1325B tokens)"
+
+
+def inventory_counts(table: pd.DataFrame) -> InventoryCounts:
+    counts = table["Role"].value_counts()
+    single = table[table["Role"] == ROLES[5]]
+    return InventoryCounts(
+        rows=len(table), palm=int(counts.get(ROLES[0], 0)), fine=int(counts.get(ROLES[1], 0)), inverse=int(counts.get(ROLES[2], 0)),
+        acc_norm=int(counts.get(ROLES[3], 0)), loss=int(counts.get(ROLES[4], 0)), single=len(single), single_names=join_words(sorted(single["Family"].unique())),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -542,7 +645,7 @@ def noise_ceiling_display(table: pd.DataFrame) -> pd.DataFrame:
                 "Noise share of gain 1": fmt.pct(group["noise_share1"].median()),
                 "Noise share of gain 2": fmt.pct(group["noise_share2"].median()),
                 "r from noise alone": fmt.num(group["r_noise"].median()),
-                "R² from noise alone": fmt.num(group["r2_noise"].median(), 3),
+                "R² from noise alone": fmt.num(group["r2_noise"].median()),  # r is shown to 2 decimals
                 "Observed r": fmt.num(group["r"].median()),
                 "r without noise": fmt.num(group["r_corrected"].median(skipna=False)),
             }
@@ -687,6 +790,23 @@ class Facts:
     fine_r_noise: float
     n_harness_ladders: int
     chance_z: float
+    # What to look for in the long tables: the inventory and the consecutive triples
+    inventory_rows: int
+    inventory_palm: int
+    inventory_fine: int
+    inventory_inverse: int
+    inventory_acc_norm: int
+    inventory_loss: int
+    inventory_single: int
+    inventory_single_names: str
+    fine_not_sig: int
+    fine_not_sig_low: int
+    fine_positive: int
+    fine_positive_triples: str
+    fine_positive_ladders: str
+    fine_min_ladder: str
+    fine_min_triple: str
+    fine_all_below_zero: str
 
 
 @dataclass(frozen=True)
@@ -747,6 +867,8 @@ def chapter_facts(found: list[ladders.Ladder] | None = None, n_boot: int = stats
     ceiling = noise_ceiling_table(found)
     shares = ceiling[ceiling["family"] != "PaLM"].groupby("ladder")["noise_share1"].median()
     moving, at_chance, mmlu, other, categories = (found_regimes[k] for k in ("bigg_moving", "bigg_chance", "mmlu", "other", "categories"))
+    roles = inventory_counts(inventory())
+    highlights = fine_highlights(table)
     return Facts(
         bb_n=bb.n, bb_r=bb.r, bb_r2=bb.r2, bb_ci_low=bb.ci_low, bb_ci_high=bb.ci_high, bb_boot_low=bb.boot_low, bb_boot_high=bb.boot_high,
         bb_perm_p=float(bb_robust["perm_p"]), bb_spearman=float(bb_robust["spearman"]), bb_loo_min=float(bb_robust["loo_min"]), bb_loo_max=float(bb_robust["loo_max"]),
@@ -790,4 +912,9 @@ def chapter_facts(found: list[ladders.Ladder] | None = None, n_boot: int = stats
         fine_noise_share_min=float(shares.min()), fine_noise_share_max=float(shares.max()),
         fine_r_noise=float(ceiling.loc[ceiling["family"] != "PaLM", "r_noise"].median()),
         n_harness_ladders=len(fine_mmlu), chance_z=CHANCE_Z,
+        inventory_rows=roles.rows, inventory_palm=roles.palm, inventory_fine=roles.fine, inventory_inverse=roles.inverse,
+        inventory_acc_norm=roles.acc_norm, inventory_loss=roles.loss, inventory_single=roles.single, inventory_single_names=roles.single_names,
+        fine_not_sig=highlights.not_significant, fine_not_sig_low=highlights.not_significant_low, fine_positive=highlights.positive,
+        fine_positive_triples=highlights.positive_triples, fine_positive_ladders=highlights.positive_ladders,
+        fine_min_ladder=highlights.min_ladder, fine_min_triple=highlights.min_triple, fine_all_below_zero=highlights.all_below_zero,
     )

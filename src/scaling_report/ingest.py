@@ -40,6 +40,7 @@ SOURCE_FILES: dict[str, tuple[str, ...]] = {
     "palm_nlu": ("papers/palm_nlu.csv",),
     "bigg_bigbench": ("bigbench/bigbench_scores_long.csv",),
     "pythia_opt_bloom": ("extra/pythia_opt_bloom_final.csv",),
+    "ingest_dropped": ("extra/pythia_opt_bloom_final.csv",),
     "inverse_scaling": ("inverse_scaling/results_mckenzie2023_figures.csv", "inverse_scaling/tasks.csv"),
     "inverse_scaling_tasks": ("inverse_scaling/tasks.csv",),
     "inverse_scaling_claims": ("inverse_scaling/paper_claims.csv",),
@@ -297,13 +298,40 @@ def bigg(shared: Path) -> pd.DataFrame:
     return frame
 
 
-def pythia_opt_bloom(shared: Path) -> pd.DataFrame:
-    raw = read_source(
-        shared / "extra" / "pythia_opt_bloom_final.csv",
+HARNESS_FILE = "extra/pythia_opt_bloom_final.csv"
+HARNESS_KEPT_METRICS = ("acc", "acc_norm")  # fractions; the file's lambada perplexity (ppl) is not one
+
+
+def _harness_source(shared: Path) -> pd.DataFrame:
+    return read_source(
+        shared / HARNESS_FILE,
         ("family", "model", "n_params", "training_tokens", "flops_6ND", "task", "n_shots", "metric", "score", "stderr", "chance_level", "source"),
         ("n_params", "training_tokens", "flops_6ND", "n_shots", "score", "stderr", "chance_level"),
     )
-    raw = raw[raw["metric"].isin(["acc", "acc_norm"])].copy()  # lambada perplexity is not a fraction
+
+
+def ingest_dropped(shared: Path) -> pd.DataFrame:
+    """The source rows ingest leaves out, one per row with its file and line (no score), so that
+    what was dropped can be stated from `data/` alone."""
+    raw = _harness_source(shared)
+    dropped = raw[~raw["metric"].isin(HARNESS_KEPT_METRICS)]
+    return pd.DataFrame(
+        {
+            "source_file": HARNESS_FILE,
+            "line": dropped[LINE],
+            "family": dropped["family"].map(EXTRA_FAMILIES),
+            "model": dropped["model"],
+            "n_shots": dropped["n_shots"],
+            "task": dropped["task"],
+            "metric": dropped["metric"],
+            "reason": "not a fraction: " + dropped["metric"] + " is unbounded",
+        }
+    ).reset_index(drop=True)
+
+
+def pythia_opt_bloom(shared: Path) -> pd.DataFrame:
+    raw = _harness_source(shared)
+    raw = raw[raw["metric"].isin(HARNESS_KEPT_METRICS)].copy()  # `ingest_dropped` records the rest
     # The harness reports stderr = sqrt(p(1-p)/(n-1)); inverting it recovers the item count exactly.
     implied = raw["score"] * (1 - raw["score"]) / raw["stderr"] ** 2 + 1
     implied = implied.where(raw["stderr"] > 0)
@@ -460,6 +488,7 @@ SIDE_TABLES = {
     "inverse_scaling_tasks": "The 11 Inverse Scaling Prize tasks: item counts, chance level, hypothesised cause, round.",
     "inverse_scaling_claims": "History of the U-shaped-scaling claim: paraphrased claims per paper version, with references.",
     "neqa_prompting": "NeQA accuracy (fraction) under zero-shot, zero-shot with hint and few-shot chain-of-thought prompting.",
+    "ingest_dropped": "Source rows ingest leaves out (metrics that are not fractions), each with its source file and line.",
 }
 
 
@@ -519,6 +548,7 @@ def run(shared: Path, project_dir: Path | None = None, accept_changes: bool = Fa
         "inverse_scaling_tasks": lambda: _inverse_tasks(shared),
         "inverse_scaling_claims": lambda: inverse_scaling_claims(shared),
         "neqa_prompting": lambda: neqa_prompting(shared),
+        "ingest_dropped": lambda: ingest_dropped(shared),
     }
     # 1. Build everything in memory; a source that cannot be read stops the run before any write.
     errors: list[data.DataValidationError] = []

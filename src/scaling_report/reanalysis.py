@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from . import data, fmt, ladders, stats, transforms
+from .empirical import join_words
 from .ladders import Ladder
 
 # Variants of the thread's reruns that are not package transforms.
@@ -222,15 +223,43 @@ def short_ladder(name: str, names: dict[str, str] = SHORT_NAMES) -> str:
     return " · ".join(names.get(part, part) for part in name.split(" · "))
 
 
+# The groups of ladders the chapter talks about, in the order the long table lists them.
+LADDER_GROUPS = ("the post's PaLM ladders", "finer ladders", "inverse-scaling series", "other")
+
+
+def ladder_group(family: str, benchmark: str) -> str:
+    """Which of `LADDER_GROUPS` a ladder belongs to."""
+    if family == "PaLM" and benchmark in ("bigbench_lite", "english_nlu"):
+        return LADDER_GROUPS[0]
+    if benchmark in ("bigbench", "lm_eval_harness"):
+        return LADDER_GROUPS[1]
+    if benchmark == "inverse_scaling":
+        return LADDER_GROUPS[2]
+    return LADDER_GROUPS[3]
+
+
+def grouped(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with a `group` column, rows in `LADDER_GROUPS` order (stable within a group)."""
+    group = [ladder_group(f, b) for f, b in zip(table["family"], table["benchmark"])]
+    order = pd.Series([LADDER_GROUPS.index(g) for g in group], index=table.index)
+    return table.assign(group=group, _order=order).sort_values("_order", kind="mergesort").drop(columns="_order")
+
+
+def triple_label(ladder: str, triple: str) -> str:
+    """A row of the long table as the prose names it: its Ladder and Triple cells."""
+    return f"{short_ladder(ladder)} at {triple}"
+
+
 def display_gain_table(table: pd.DataFrame) -> pd.DataFrame:
     """Wide, readable version of `gain_table`: one row per ladder x triple, one column per transform.
 
-    Cells read 'r [95% CI]'; a cell computed on fewer tasks than the ladder has carries the
-    number of tasks used, e.g. '(n = 28)'.
+    Rows are in `LADDER_GROUPS` order: the post's PaLM ladders first. Cells read 'r [95% CI]';
+    a cell computed on fewer tasks than the ladder has carries the number of tasks used,
+    e.g. '(n = 28)'.
     """
     names = [t for t in transforms.TRANSFORMS if t in set(table["transform"])]
     rows = []
-    for (ladder, position, triple), group in table.groupby(["ladder", "position", "triple"], sort=False):
+    for (ladder, position, triple), group in grouped(table).groupby(["ladder", "position", "triple"], sort=False):
         by = group.set_index("transform")
         n_raw = int(by.loc["raw", "n"]) if "raw" in by.index else int(by["n"].max())
         row = {"Ladder": short_ladder(ladder), "Triple": triple, "Tasks": n_raw}
@@ -335,6 +364,55 @@ def median_intervals(ladder_list: list[Ladder], transform_names: tuple[str, ...]
     if reference in medians:
         diffs = [stats.percentile_interval(medians[name] - medians[reference]) for name in out["transform"]]
         out["diff_low"], out["diff_high"] = [d[0] for d in diffs], [d[1] for d in diffs]
+    return out
+
+
+def flips_by_group(table: pd.DataFrame, name: str, reference: str = "raw") -> dict:
+    """Where a transform flips the sign of r against the raw fit of the same ladder and triple:
+    the number of flips in the inverse-scaling series, and outside them the families with their
+    counts ('three on Pythia and one on OPT'), most first."""
+    keys = ["ladder", "position"]
+    base = grouped(table[table["transform"] == reference]).set_index(keys)
+    other = table[table["transform"] == name].set_index(keys)["r"]
+    both = base.join(other.rename("r_new"), how="inner")
+    both = both[np.isfinite(both["r"]) & np.isfinite(both["r_new"])]  # as `transform_effects` counts them
+    flips = both[np.sign(both["r"]) != np.sign(both["r_new"])]
+    elsewhere = flips[flips["group"] != LADDER_GROUPS[2]]["family"].value_counts(sort=False)
+    elsewhere = elsewhere.sort_values(ascending=False, kind="mergesort")
+    return {
+        "flips": len(flips),
+        "inverse": int((flips["group"] == LADDER_GROUPS[2]).sum()),
+        "elsewhere": join_words([f"{fmt.count(int(n))} on {family}" for family, n in elsewhere.items()]) if len(elsewhere) else "none",
+    }
+
+
+def long_table_pointers(table: pd.DataFrame) -> dict:
+    """What the chapter points to in @tbl-logits-all: its groups, the raw fits that are
+    significantly positive, the most negative raw fit overall and outside the inverse-scaling series,
+    and where each transform flips signs."""
+    raw = grouped(table[table["transform"] == "raw"])
+    sizes = raw["group"].value_counts()
+    positive = raw[raw["significant"] & (raw["r"] > 0)]
+    fine = raw[raw["group"] == LADDER_GROUPS[1]]
+    outside = raw[raw["group"] != LADDER_GROUPS[2]]
+    lowest, lowest_outside = raw.loc[raw["r"].idxmin()], outside.loc[outside["r"].idxmin()]
+    out = {
+        "all_rows": len(raw),
+        "all_palm_rows": int(sizes.get(LADDER_GROUPS[0], 0)),
+        "all_fine_rows": int(sizes.get(LADDER_GROUPS[1], 0)),
+        "all_inverse_rows": int(sizes.get(LADDER_GROUPS[2], 0)),
+        "all_fine_ladders": int(fine["ladder"].nunique()),
+        "all_inverse_ladders": int(raw.loc[raw["group"] == LADDER_GROUPS[2], "ladder"].nunique()),
+        "raw_sig_positive_rows": join_words([triple_label(l, t) for l, t in zip(positive["ladder"], positive["triple"])]) if len(positive) else "none",
+        "raw_min_row": triple_label(lowest["ladder"], lowest["triple"]),
+        "raw_min_r": float(lowest["r"]),
+        "raw_min_outside_row": triple_label(lowest_outside["ladder"], lowest_outside["triple"]),
+        "raw_min_outside_r": float(lowest_outside["r"]),
+    }
+    for name in ("logit", "floor_logit", "range_logit", "log_error"):
+        flips = flips_by_group(table, name)
+        out[f"{name}_flips_inverse"] = flips["inverse"]
+        out[f"{name}_flips_elsewhere"] = flips["elsewhere"]
     return out
 
 
@@ -970,6 +1048,7 @@ def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
     anthropic = table[(table["family"] == "Anthropic LM") & (table["transform"] == "floor_logit") & table["degenerate"].astype(bool)]
     values["degenerate_example"] = f"Anthropic LM {anthropic.iloc[0]['triple']}" if len(anthropic) else "none"
     values["degenerate_example_r"] = float(anthropic.iloc[0]["r"]) if len(anthropic) else np.nan
+    values |= long_table_pointers(table)
     return values
 
 

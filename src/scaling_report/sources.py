@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import data, schema
@@ -73,8 +75,56 @@ def schema_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def chance_table(project_dir=None) -> pd.DataFrame:
-    """Chance levels we set by hand where no source gives one, with the reason for each."""
-    path = (project_dir or data.PROJECT_DIR) / "data" / "curated" / "chance_levels.csv"
-    curated = data.read_csv(path)
-    return curated.rename(columns={"benchmark": "Benchmark", "task": "Task", "task_metric": "Task metric", "chance": "Chance", "basis": "Basis"}).fillna("")
+CHANCE_FILE = Path("curated") / "chance_levels.csv"
+WILDCARD = "*"  # a curated row for every task of its benchmark
+
+
+def curated_chance(data_dir=None) -> pd.DataFrame:
+    """The chance levels the project sets (data/curated/chance_levels.csv), typed."""
+    curated = data.read_csv((data_dir or data.DATA_DIR) / CHANCE_FILE)
+    curated["chance"] = curated["chance"].astype(float)
+    curated["task_metric"] = curated["task_metric"].fillna("")
+    return curated
+
+
+def chance_kind(chance: float) -> str:
+    """Why a curated chance level has its value, read from the value: 0 for generation scored by
+    string match, 1/k for a choice among k options, anything else a mixture of option counts."""
+    if chance == 0:
+        return "generated answers scored by match, where guessing scores 0"
+    options = 1 / chance
+    if abs(options - round(options)) < 0.01:  # 0.3333 is 1/3 as the table rounds it
+        return f"choices among {round(options)} options"
+    return "mixed numbers of options"
+
+
+def chance_origin(data_dir=None) -> pd.DataFrame:
+    """Per task (benchmark, task, task_metric) of the scores: where its chance level comes from.
+
+    'project' when the curated table lists the task (or its benchmark with the wildcard): ingest
+    fills chance from that table only where the source gives none, and no source gives one for
+    a listed task (a test checks this against the shared files). 'source' when the task has a
+    chance level otherwise, 'none' when it has none. Loss rows (no chance by design) are left out.
+    """
+    frame = data.load_all(data_dir)
+    frame = frame[frame["metric"] != "loss"]
+    keys = ["benchmark", "task", "task_metric"]
+    tasks = frame.assign(task_metric=frame["task_metric"].fillna("")).groupby(keys, as_index=False)["chance"].first()
+    curated = curated_chance(data_dir)
+    exact = set(curated.loc[curated["task"] != WILDCARD, keys].itertuples(index=False, name=None))
+    wildcard = set(curated.loc[curated["task"] == WILDCARD, "benchmark"])
+    listed = [key in exact or key[0] in wildcard for key in tasks[keys].itertuples(index=False, name=None)]
+    tasks["origin"] = np.where(listed, "project", np.where(tasks["chance"].notna(), "source", "none"))
+    tasks["wildcard"] = [key not in exact and key[0] in wildcard for key in tasks[keys].itertuples(index=False, name=None)]
+    return tasks
+
+
+def chance_table(data_dir=None) -> pd.DataFrame:
+    """Chance levels we set where no source gives one, with the reason for each: the commonest
+    kind of reason first, then by benchmark and task."""
+    curated = curated_chance(data_dir)
+    curated["Kind"] = curated["chance"].map(chance_kind)
+    curated["_entries"] = curated.groupby("Kind")["Kind"].transform("size")
+    curated = curated.sort_values(["_entries", "chance", "benchmark", "task", "task_metric"], ascending=[False, True, True, True, True], kind="mergesort")
+    out = curated.rename(columns={"benchmark": "Benchmark", "task": "Task", "task_metric": "Task metric", "chance": "Chance", "basis": "Basis"})
+    return out[["Kind", "Benchmark", "Task", "Task metric", "Chance", "Basis"]].fillna("").reset_index(drop=True)
