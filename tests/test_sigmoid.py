@@ -385,12 +385,6 @@ class TestSimulateFittedCorrelations:
 
 
 class TestIntervals:
-    def test_wilson_matches_statsmodels(self):
-        from statsmodels.stats.proportion import proportion_confint
-
-        for k, n in [(0, 10), (15, 89), (89, 89)]:
-            np.testing.assert_allclose(S.wilson_ci(k, n), proportion_confint(k, n, method="wilson"), atol=1e-12)
-
     def test_median_ci_covers_the_median(self):
         values = sr.rng(911).normal(3.0, 1.0, 400)
         median, low, high = S.median_ci(values)

@@ -2,7 +2,7 @@
 
 Everything the chapter prints is computed here:
 
-* binomial intervals (`wilson_interval`) and intervals for a difference of two accuracies
+* binomial intervals (`stats.wilson_interval`) and intervals for a difference of two accuracies
   (`diff_interval`, Agresti–Caffo);
 * a stated rule that labels each curve positive, inverse, U-shaped, inverted-U, zigzag or flat
   (`classify`, vectorised as `classify_batch`), its stability under resampling of items and its
@@ -93,25 +93,6 @@ def z_value(level: float = LEVEL) -> float:
 # --------------------------------------------------------------------------------------------
 # Intervals
 # --------------------------------------------------------------------------------------------
-
-
-def wilson_interval(p, n, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
-    """Two-sided Wilson score interval for a binomial proportion p observed on n items.
-
-    centre = (p + z²/2n) / (1 + z²/n), half-width = z / (1 + z²/n) · sqrt(p(1-p)/n + z²/4n²).
-    Works elementwise on arrays; p may be a rounded fraction (the count need not be whole).
-    """
-    p = np.asarray(p, dtype=float)
-    n = np.asarray(n, dtype=float)
-    if np.any((p < 0) | (p > 1)):
-        raise ValueError("proportions must lie in [0, 1]")
-    if np.any(n <= 0):
-        raise ValueError("item counts must be positive")
-    z = z_value(level)
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z / denominator * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
 def diff_interval(p1, n1, p2, n2, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -289,7 +270,7 @@ def curve_points(curve_list: list[Curve], level: float = LEVEL) -> pd.DataFrame:
     names = task_names()
     frames = []
     for c in curve_list:
-        low, high = wilson_interval(c.p, c.n, level) if c.metric == "accuracy" else (c.p * np.nan, c.p * np.nan)
+        low, high = stats.wilson_interval(c.p, c.n, level) if c.metric == "accuracy" else (c.p * np.nan, c.p * np.nan)
         frames.append(
             pd.DataFrame(
                 {
@@ -453,7 +434,7 @@ def palm_detail(curve_list: list[Curve], level: float = LEVEL) -> pd.DataFrame:
             raise ValueError(f"PaLM on {c.task} has {len(c.p)} sizes, expected 4")
         rise, rise_lo, rise_hi = diff_interval(c.p[2], c.n, c.p[3], c.n, level)
         small, small_lo, small_hi = diff_interval(c.p[0], c.n, c.p[3], c.n, level)
-        lo, hi = wilson_interval(c.p[3], c.n, level)
+        lo, hi = stats.wilson_interval(c.p[3], c.n, level)
         records.append(
             {
                 "task": c.task,
@@ -1071,7 +1052,7 @@ def mixture_curve_points(fits: pd.DataFrame, curve_list: list[Curve], n_grid: in
         grid = np.linspace(c.x.min() - 0.3, c.x.max() + 0.3, n_grid)
         fitted = mixture_accuracy(grid, row.x_distractor, row.x_true, row.width, c.chance)
         frames.append(pd.DataFrame({"curve": label, "kind": "fit", "log10_flops": grid, "score": fitted, "low": np.nan, "high": np.nan}))
-        low, high = wilson_interval(c.p, c.n)
+        low, high = stats.wilson_interval(c.p, c.n)
         frames.append(pd.DataFrame({"curve": label, "kind": "observed", "log10_flops": c.x, "score": c.p, "low": low, "high": high}))
     out = pd.concat(frames, ignore_index=True)
     for column in ("log10_flops", "score", "low", "high"):
@@ -1191,7 +1172,7 @@ def neqa_points(table: pd.DataFrame | None = None) -> pd.DataFrame:
             raise ValueError(f"unknown NeQA model {family} / {label}")
         order.append(sizes.index(label))
     table["order"] = order
-    low, high = wilson_interval(table["score"].to_numpy(dtype=float), NEQA_ITEMS)
+    low, high = stats.wilson_interval(table["score"].to_numpy(dtype=float), NEQA_ITEMS)
     table["low"] = low
     table["high"] = high
     table["is_size"] = ~table["model_label"].isin(NEQA_NOT_A_SIZE)
@@ -1659,7 +1640,7 @@ def mixture_free_facts(res: "ChapterResults") -> MixtureFreeFacts:
     above = 0
     for t, f in zip(strong["task"], strong["family"]):
         c = by_key[(t, f)]
-        low, _ = wilson_interval(c.p[0], c.n)
+        low, _ = stats.wilson_interval(c.p[0], c.n)
         above += int(low > c.chance)
     beyond = np.array([start_beyond_mixture_reach(by_key[(t, f)].p, by_key[(t, f)].chance)
                        for t, f in zip(strong["task"], strong["family"])], dtype=bool)

@@ -38,6 +38,8 @@ from scipy import optimize, sparse
 from scipy import stats as sps
 from scipy.special import expit
 
+from . import stats
+
 K_MAX = 20.0  # per unit of ln N: a 10%->90% rise over a 1.25x step in size
 X0_MARGIN_DECADES = 3  # midpoints may lie up to three decades outside the fitted sizes
 X0_MARGIN = X0_MARGIN_DECADES * np.log(10.0)
@@ -746,13 +748,6 @@ def max_items_for(ladder) -> float | None:
     return BIGG_MAX_ITEMS if ladder.family.startswith("BIG-G") else None
 
 
-def ladder_seed(ladder_name: str, purpose: str) -> int:
-    """A seed offset keyed by the ladder's identity and the purpose of the draw (see `noise.ladder_seed`)."""
-    from .noise import ladder_seed as keyed
-
-    return keyed(ladder_name, purpose)
-
-
 def select_triples(sizes, low: float, high: float) -> list[tuple[float, float, float]]:
     """Every (s1, s2, s3) of increasing sizes whose two step ratios both lie in [low, high]."""
     sizes = sorted(float(s) for s in sizes)
@@ -782,7 +777,7 @@ def residual_sd(fits: pd.DataFrame, wide: pd.DataFrame) -> np.ndarray:
 
 
 def simulate_fitted_correlations(
-    fits: pd.DataFrame, wide: pd.DataFrame, triple, n_reps: int = 1000, noise: str = "residual", seed_offset: int = 0,
+    fits: pd.DataFrame, wide: pd.DataFrame, triple, n_reps: int = 1000, noise: str = "residual", identity=None,
     sd: np.ndarray | None = None,
 ) -> np.ndarray:
     """Correlations of gains from the fitted curves plus fresh noise, one per replicate.
@@ -790,10 +785,9 @@ def simulate_fitted_correlations(
     fits: rows of `fit_ladder` (index aligned with `wide`, the ladder's raw tasks x sizes matrix).
     noise: "residual" uses each task's residual sd about its fitted curve (misfit counts as
     noise; pass `sd` to reuse `residual_sd(fits, wide)`); "binomial" uses sqrt(p (1 - p) / n_items)
-    at the fitted score (sampling of items only).
+    at the fitted score (sampling of items only). `identity` (what is simulated) seeds the noise.
     """
-    from . import rng
-    from .stats import pearson_rows
+    from .stats import generator, pearson_rows
 
     if noise not in ("residual", "binomial"):
         raise ValueError("noise is 'residual' or 'binomial'")
@@ -806,7 +800,7 @@ def simulate_fitted_correlations(
     else:
         n_items = fits["n_items"].to_numpy(float)[:, None]
         sd = np.sqrt(np.clip(mean * (1 - mean), 0, None) / n_items)
-    gen = rng(seed_offset)
+    gen = generator(("fitted curves", noise) if identity is None else identity)
     y = mean[None, :, :] + sd[None, :, :] * gen.standard_normal((n_reps, *mean.shape))
     return pearson_rows(y[:, :, 1] - y[:, :, 0], y[:, :, 2] - y[:, :, 1])
 
@@ -849,9 +843,10 @@ def reproduction_table(ladder_list=None, fits: pd.DataFrame | None = None, n_rep
                 g1, g2 = scores[ok, 1] - scores[ok, 0], scores[ok, 2] - scores[ok, 1]
                 r = _pearson(g1, g2)
                 lo, hi = fisher_ci(r, int(ok.sum()))
-                seed = ladder_seed(ladder.name, f"reproduction {triple}")  # keyed by what is simulated, not by position
-                sim_res = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "residual", seed, sd=sd_all[ok])
-                sim_bin = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "binomial", seed + 50000)
+                # keyed by what is simulated, not by position
+                sim_res = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "residual", (ladder.name, "reproduction", triple, "residual"),
+                                                       sd=sd_all[ok])
+                sim_bin = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "binomial", (ladder.name, "reproduction", triple, "binomial"))
                 q = progress(np.log(np.asarray(triple))[None, :], lf["k"].to_numpy(float)[ok, None], lf["x0"].to_numpy(float)[ok, None])
                 decomposition = state_decomposition(g1, g2, transition_labels(classify_states(q)))
                 row = {
@@ -893,17 +888,6 @@ def median_ci(values, n_boot: int = 2000, seed_offset: int = SEED_BOOT, level: f
     draws = np.median(values[rng(seed_offset).integers(0, values.size, (n_boot, values.size))], axis=1)
     tail = (1 - level) / 2
     return (float(np.median(values)), float(np.quantile(draws, tail)), float(np.quantile(draws, 1 - tail)))
-
-
-def wilson_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion."""
-    if n == 0:
-        return (np.nan, np.nan)
-    z = sps.norm.ppf(0.5 + level / 2)
-    p = successes / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
 
 
 def add_fit_status(fits: pd.DataFrame) -> pd.DataFrame:
@@ -1205,9 +1189,9 @@ def noise_reconciliation(ladder_list, fits: pd.DataFrame, n_boot: int = 1000) ->
         f = fits[fits["ladder"] == ladder.name].set_index("task")
         for label, mask in (("MMLU", tasks.str.startswith(MMLU_PREFIX)), ("not MMLU", ~tasks.str.startswith(MMLU_PREFIX))):
             est = noise.estimate_noise(np.diff(scores[mask], axis=1), n_boot, naive=noise.naive_gain_noise(scores[mask], n[mask]),
-                                       seed_offset=noise.ladder_seed(ladder.name, f"reconcile {label}"))
+                                       identity=(ladder.name, f"reconcile {label}"))
             ratio_sq = f.loc[list(tasks[mask]), "noise_ratio_centred"].to_numpy(float) ** 2
-            med, lo, hi = bootstrap(ratio_sq, np.median, n_boot, seed_offset=noise.ladder_seed(ladder.name, f"residual {label}"))
+            med, lo, hi = bootstrap(ratio_sq, np.median, n_boot, identity=(ladder.name, f"residual {label}"))
             rows.append({"ladder": ladder.name, "tasks": label, "n_tasks": int(mask.sum()),
                          "lag": est["ladder_over_naive"], "lag_low": est["ladder_over_naive_low"], "lag_high": est["ladder_over_naive_high"],
                          "residual": med, "residual_low": lo, "residual_high": hi})
@@ -1374,22 +1358,22 @@ def display_hierarchical(populations: pd.DataFrame, separate: pd.DataFrame, hier
 LOGIT_MARGIN = 0.02  # scores within this of chance or of the fitted ceiling are too close to a bound for a logit
 
 
-def logit_gain_test(ladder, hier: pd.DataFrame, triples, noise_scale: float = 1.0, n_reps: int = 500, seed_offset: int = 0) -> pd.DataFrame:
+def logit_gain_test(ladder, hier: pd.DataFrame, triples, noise_scale: float = 1.0, n_reps: int = 500) -> pd.DataFrame:
     """On the logit scale of each task's own range, z = logit((p - c)/(h - c)), a sigmoid is the
     line k (ln N - x0), so both gains of a triple are k times the step: across tasks they correlate
     positively (r = 1 with equal steps and no noise). Per triple: the observed r of z-gains among
     the tasks whose hierarchical fit rises and whose three scores lie inside (c, h) by
     LOGIT_MARGIN, and the median and 95% range of r when the same tasks' fitted curves get fresh
-    normal noise of sd `noise_scale` times the binomial sd (the hierarchical fit's noise factor).
+    normal noise of sd `noise_scale` times the binomial sd (the hierarchical fit's noise factor),
+    seeded by the ladder and the triple.
     """
-    from . import rng
     from .ladders import TASK_ID
-    from .stats import fisher_ci, pearson_rows
+    from .stats import fisher_ci, generator, pearson_rows
 
     wide = ladder.matrix("raw")
     h = hier.set_index("task")
     records = []
-    for ti, triple in enumerate(triples):
+    for triple in triples:
         tasks = [t for t in h.index if t in wide.index.get_level_values("task")]
         scores = wide.reset_index(level=["subtask", "task_metric"], drop=True).loc[tasks, list(triple)].to_numpy(float)
         hh = h.loc[tasks]
@@ -1405,7 +1389,7 @@ def logit_gain_test(ladder, hier: pd.DataFrame, triples, noise_scale: float = 1.
         n_items = ladder.rows.groupby("task")["n_items"].max().reindex(np.asarray(tasks)[inside]).to_numpy(float)[:, None]
         if ladder.family.startswith("BIG-G"):
             n_items = np.minimum(n_items, BIGG_MAX_ITEMS)
-        sim = mean + noise_scale * np.sqrt(mean * (1 - mean) / n_items) * rng(seed_offset + ti).standard_normal((n_reps, *mean.shape))
+        sim = mean + noise_scale * np.sqrt(mean * (1 - mean) / n_items) * generator((ladder.name, "logit gains", triple)).standard_normal((n_reps, *mean.shape))
         qs = np.clip((sim - c[inside]) / (ceil[inside] - c[inside]), 1e-3, 1 - 1e-3)
         zs = np.log(qs / (1 - qs))
         rs = pearson_rows(zs[..., 1] - zs[..., 0], zs[..., 2] - zs[..., 1])
@@ -1436,8 +1420,6 @@ def plateau_check(frame: pd.DataFrame, task: str = "auto_debugging", family: str
     PaLM prints scores to a tenth of a percent; when they are all whole counts out of one small n,
     that n is the number of items, and the interval says how far a flat step could hide a gain.
     """
-    from statsmodels.stats.proportion import proportion_confint
-
     rows = frame[(frame["family"] == family) & (frame["task"] == task)].sort_values("n_params")
     if rows.empty:
         raise ValueError(f"no scores for {family} {task}")
@@ -1446,7 +1428,7 @@ def plateau_check(frame: pd.DataFrame, task: str = "auto_debugging", family: str
     if n is None:
         raise ValueError(f"{task}: scores are not whole counts out of any n up to 500")
     counts = np.round(scores * n).astype(int)
-    low, high = proportion_confint(counts, n, alpha=1 - level, method="wilson")
+    low, high = stats.wilson_interval(counts / n, n, level)
     return {"task": task, "sizes": rows["n_params"].tolist(), "scores": scores.tolist(), "n_items": n, "counts": counts.tolist(),
             "low": np.asarray(low).tolist(), "high": np.asarray(high).tolist()}
 
@@ -1686,8 +1668,7 @@ def chapter_results() -> ChapterResults:
         hier_tables.append(table)
         populations.append(population)
         for label, (low, high) in SPACING_CLASSES.items():
-            test = logit_gain_test(ladder, table, select_triples(ladder.sizes, low, high), population["noise_scale"],
-                                   seed_offset=ladder_seed(ladder.name, f"logit gains {label}"))
+            test = logit_gain_test(ladder, table, select_triples(ladder.sizes, low, high), population["noise_scale"])
             logit_frames.append(test.assign(**{"class": label}))
     hierarchical, populations = pd.concat(hier_tables, ignore_index=True), pd.DataFrame(populations)
     logit = pd.concat(logit_frames, ignore_index=True)
@@ -1704,7 +1685,7 @@ def chapter_results() -> ChapterResults:
     rising = fits[fits["status"].str.startswith("rising")]
     outside = fits[fits["status"] == "rising, midpoint outside"]
     nonmono = int((fits["status"] == "non-monotone").sum())
-    nonmono_ci = wilson_ci(nonmono, len(fits))
+    nonmono_ci = stats.share_interval(nonmono, len(fits))
     k_all = median_ci(rising["k"], seed_offset=SEED_BOOT + 33)
     rejected = fits["gof_p"] < GOF_LEVEL
     frac = median_ci(noise_fraction_of_range(fits), seed_offset=SEED_BOOT + 70)
