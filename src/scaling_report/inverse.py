@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import optimize
 from scipy import stats as sps
 
-from . import data, fmt, rng, stats
+from . import data, fmt, stats
 from .ladders import find_ladders
 
 LEVEL = 0.95
@@ -358,17 +358,17 @@ def shape_counts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def classification_stability(curve_list: list[Curve], n_boot: int = 1000, level: float = LEVEL, seed_offset: int = 501) -> dict:
+def classification_stability(curve_list: list[Curve], n_boot: int = 1000, level: float = LEVEL) -> dict:
     """Resample every curve's items (binomial draws at the observed accuracies) and reclassify.
 
     Returns per-curve agreement (share of draws with the observed label) and, per shape, the
-    2.5/97.5 percentiles of the number of curves with that shape.
+    2.5/97.5 percentiles of the number of curves with that shape. Each curve's draws are seeded
+    by the curve (task and family), not by its place in the list.
     """
-    generator = rng(seed_offset)
     observed = np.array([classify_batch(c.p[None, :], c.n, level)[0] for c in curve_list])
     labels = np.empty((n_boot, len(curve_list)), dtype=int)
     for j, c in enumerate(curve_list):
-        draws = generator.binomial(c.n, np.broadcast_to(c.p, (n_boot, len(c.p)))) / c.n
+        draws = stats.generator(("item resample", c.key)).binomial(c.n, np.broadcast_to(c.p, (n_boot, len(c.p)))) / c.n
         labels[:, j] = classify_batch(draws, c.n, level)
     agreement = (labels == observed[None, :]).mean(axis=0)
     counts = np.stack([(labels == code).sum(axis=1) for code in range(len(SHAPES))], axis=1)
@@ -381,18 +381,18 @@ def classification_stability(curve_list: list[Curve], n_boot: int = 1000, level:
 
 
 def flat_false_alarms(
-    curve_list: list[Curve], n_sim: int = 1000, level: float = LEVEL, adjust: bool = True, seed_offset: int = 502
+    curve_list: list[Curve], n_sim: int = 1000, level: float = LEVEL, adjust: bool = True
 ) -> pd.DataFrame:
     """How often the rule reports a shape when the truth is flat.
 
     Each curve is simulated as flat at its own mean accuracy, with its own number of sizes and
-    items; the table gives, per curve, the share of simulations labelled each way.
+    items; the table gives, per curve, the share of simulations labelled each way. The draws are
+    seeded by the curve, so the rule with and without `adjust` is judged on the same simulations.
     """
-    generator = rng(seed_offset)
     records = []
     for c in curve_list:
         centre = float(np.clip(c.p.mean(), 0.01, 0.99))
-        draws = generator.binomial(c.n, centre, size=(n_sim, len(c.p))) / c.n
+        draws = stats.generator(("flat truth", c.key)).binomial(c.n, centre, size=(n_sim, len(c.p))) / c.n
         codes = classify_batch(draws, c.n, level, adjust=adjust)
         records.append(
             {"task": c.task, "family": c.family} | {SHAPES[k]: float((codes == k).mean()) for k in range(len(SHAPES))}
@@ -568,7 +568,7 @@ def palm_gain_regressions(frame: pd.DataFrame | None = None, n_boot: int = stats
     records = []
     for k, s1, s2, s3 in ladder.triples((1,)):
         gains = ladder.gains((s1, s2, s3), "raw")
-        fit = stats.regress(gains, n_boot=n_boot, seed_offset=503)
+        fit = stats.regress(gains, n_boot=n_boot, identity=("PaLM prize gains", ladder.models[s1], ladder.models[s2], ladder.models[s3]))
         labels = [ladder.models[s].replace("PaLM ", "") for s in (s1, s2, s3)]
         records.append({"triple": " → ".join(labels), "k": k} | fit | gain_robustness(gains))
     return pd.DataFrame.from_records(records)
@@ -2020,7 +2020,7 @@ def chapter_results(n_boot: int = 1000) -> ChapterResults:
         fit_points=mixture_curve_points(fits, acc),
         triples=triples,
         extrapolation=extrapolation_summary(triples),
-        gain_fit=stats.regress(usable[["gain1", "gain2"]], n_boot=n_boot, seed_offset=505),
+        gain_fit=stats.regress(usable[["gain1", "gain2"]], n_boot=n_boot, identity="extrapolation triples"),
         neqa=neqa_points(),
         neqa_shapes=pd.DataFrame(),
         tasks=task_table(),

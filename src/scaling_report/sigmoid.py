@@ -609,17 +609,16 @@ def ladder_positions(spacing: float) -> np.ndarray:
     return np.array([-step, 0.0, step])
 
 
-def simulate_tasks(spacing: float, population: Population, n_tasks: int, seed_offset: int = 0) -> dict:
+def simulate_tasks(spacing: float, population: Population, n_tasks: int, identity="tasks") -> dict:
     """Draw tasks from `population` and score them at three sizes `spacing` apart.
 
     Returns arrays: k, x0 (n_tasks), progress q and scores y (n_tasks x 3), gains g1 and g2,
-    states (n_tasks x 3) and transition labels. Seeded via `scaling_report.rng(seed_offset)`.
+    states (n_tasks x 3) and transition labels. Seeded by `identity` (what is simulated, see
+    `stats.generator`).
     """
-    from . import rng
-
     if n_tasks < 3:
         raise ValueError("need at least 3 tasks for a correlation")
-    gen = rng(seed_offset)
+    gen = stats.generator(identity)
     x = ladder_positions(spacing)
     x0 = population.x0_offset + population.x0_sd * gen.standard_normal(n_tasks)
     k = population.k_median * np.exp(population.k_sd * gen.standard_normal(n_tasks))
@@ -632,12 +631,12 @@ def simulate_tasks(spacing: float, population: Population, n_tasks: int, seed_of
     }
 
 
-def gain_correlation(spacing: float, population: Population, n_tasks: int = 20000, seed_offset: int = 0) -> float:
+def gain_correlation(spacing: float, population: Population, n_tasks: int = 20000, identity="tasks") -> float:
     """Correlation across simulated tasks of the gain from size 2 to 3 with the gain from 1 to 2.
 
     NaN when either gain has no variance (e.g. identical tasks without noise).
     """
-    sim = simulate_tasks(spacing, population, n_tasks, seed_offset)
+    sim = simulate_tasks(spacing, population, n_tasks, identity)
     return float(_pearson(sim["g1"], sim["g2"]))
 
 
@@ -668,7 +667,7 @@ def linear_regime_correlation(spacing: float, population: Population) -> float:
 
 
 def correlation_grid(
-    doublings, x0_sds, noises, k_medians, k_sd: float = 0.0, n_tasks: int = 24, n_benchmarks: int = 200, seed_offset: int = 0
+    doublings, x0_sds, noises, k_medians, k_sd: float = 0.0, n_tasks: int = 24, n_benchmarks: int = 200, identity="correlation grid"
 ) -> pd.DataFrame:
     """Simulated gain-gain correlation over a grid of ladders and populations, vectorised.
 
@@ -677,12 +676,11 @@ def correlation_grid(
     (common random numbers), so curves over the grid are smooth. Each cell simulates
     n_benchmarks benchmarks of n_tasks tasks: `r` is the correlation over all of their tasks (the
     population value, up to Monte Carlo error) and `lo`/`hi` the 2.5% and 97.5% quantiles of the
-    correlation within one benchmark of n_tasks tasks.
+    correlation within one benchmark of n_tasks tasks. Seeded by `identity`.
     """
-    from . import rng
     from .stats import pearson_rows
 
-    gen = rng(seed_offset)
+    gen = stats.generator(identity)
     total = n_tasks * n_benchmarks
     z_x0 = gen.standard_normal(total)
     z_k = gen.standard_normal(total)
@@ -874,20 +872,10 @@ def reproduction_table(ladder_list=None, fits: pd.DataFrame | None = None, n_rep
 STEEP_K = 5.0  # a rise from 10% to 90% within a factor of 2.4 in size
 FLAT_RISE = 0.1  # a fit that moves less than 10% of the way from chance to 1 across the sizes is flat
 NEAR_TOLERANCE = 0.01  # a non-monotone flag whose fall exceeds the tolerance by less than this is marginal
-SEED_GRID, SEED_STATES, SEED_LIMITS, SEED_BOOT = 4100, 4200, 4300, 4400
-
-
-def median_ci(values, n_boot: int = 2000, seed_offset: int = SEED_BOOT, level: float = 0.95) -> tuple[float, float, float]:
-    """Median with a percentile bootstrap interval (resampling the values, seeded)."""
-    from . import rng
-
+def median_ci(values, identity="median", n_boot: int = 2000, level: float = 0.95) -> tuple[float, float, float]:
+    """Median of the finite values with `stats.bootstrap`'s percentile interval, seeded by `identity` (what is resampled)."""
     values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return (np.nan, np.nan, np.nan)
-    draws = np.median(values[rng(seed_offset).integers(0, values.size, (n_boot, values.size))], axis=1)
-    tail = (1 - level) / 2
-    return (float(np.median(values)), float(np.quantile(draws, tail)), float(np.quantile(draws, 1 - tail)))
+    return stats.bootstrap(values[np.isfinite(values)], np.median, n_boot, level, identity=identity)
 
 
 def add_fit_status(fits: pd.DataFrame) -> pd.DataFrame:
@@ -932,13 +920,13 @@ def fit_summary(fits: pd.DataFrame, ladder_list) -> pd.DataFrame:
     from .ladders import size_label
 
     rows = []
-    for i, ladder in enumerate(ladder_list):
+    for ladder in ladder_list:
         f = fits[fits["ladder"] == ladder.name]
         n = len(f)
         counts = f["status"].value_counts()
         rising = f[f["status"].str.startswith("rising")]
-        k_med, k_lo, k_hi = median_ci(rising["k"], seed_offset=SEED_BOOT + i)
-        ratio, ratio_lo, ratio_hi = median_ci(f["noise_ratio"], seed_offset=SEED_BOOT + 20 + i)
+        k_med, k_lo, k_hi = median_ci(rising["k"], (ladder.name, "median k"))
+        ratio, ratio_lo, ratio_hi = median_ci(f["noise_ratio"], (ladder.name, "noise ratio"))
         rejected = int((f["gof_p"] < GOF_LEVEL).sum())
         rows.append({
             "Ladder": _short(ladder.name),
@@ -953,7 +941,7 @@ def fit_summary(fits: pd.DataFrame, ladder_list) -> pd.DataFrame:
             "Median residual sd / binomial sd, uncentred [95% CI]": f"{ratio:.2f} [{ratio_lo:.2f}, {ratio_hi:.2f}]",
         })
         if "noise_ratio_centred" in f:
-            centred = median_ci(f["noise_ratio_centred"], seed_offset=SEED_BOOT + 25 + i)
+            centred = median_ci(f["noise_ratio_centred"], (ladder.name, "noise ratio centred"))
             rows[-1]["Median residual sd / binomial sd, centred [95% CI]"] = f"{centred[0]:.2f} [{centred[1]:.2f}, {centred[2]:.2f}]"
     wide = pd.DataFrame(rows).set_index("Ladder").T.astype(str)
     wide.columns.name = None
@@ -1035,8 +1023,8 @@ def thread_state_table(states: pd.DataFrame) -> pd.DataFrame:
 def simulated_states(population: Population = REFERENCE, spacings=STATE_SPACINGS, n_tasks: int = 20000) -> pd.DataFrame:
     """Transition frequencies and contributions to r in simulation, one block per spacing."""
     blocks = []
-    for i, spacing in enumerate(spacings):
-        sim = simulate_tasks(spacing, population, n_tasks, SEED_STATES + i)
+    for spacing in spacings:
+        sim = simulate_tasks(spacing, population, n_tasks, ("states", float(spacing)))
         d = state_decomposition(sim["g1"], sim["g2"], sim["transitions"])
         d.insert(0, "spacing", float(spacing))
         d["r"] = _pearson(sim["g1"], sim["g2"])
@@ -1058,7 +1046,7 @@ def explorer_grid(n_tasks: int = BENCHMARK_TASKS, n_benchmarks: int = N_BENCHMAR
     """The explorer's precomputed grid: x0 spread in decades, spacing in doublings per step."""
     grid = correlation_grid(
         EXPLORER_DOUBLINGS, EXPLORER_X0_DECADES * np.log(10.0), EXPLORER_NOISES, EXPLORER_KS,
-        n_tasks=n_tasks, n_benchmarks=n_benchmarks, seed_offset=SEED_GRID,
+        n_tasks=n_tasks, n_benchmarks=n_benchmarks, identity="correlation grid",
     )
     grid["x0_decades"] = np.round(grid["x0_sd"] / np.log(10.0), 2)
     return grid
@@ -1080,13 +1068,13 @@ def limit_checks(n_tasks: int = 200000) -> dict:
     pure_noise = Population(x0_sd=np.log(10.0), k_median=0.0, noise=0.05)
     linear = Population(x0_sd=0.0, k_median=0.2, k_sd=0.5, noise=0.005)
     out = {
-        "pure_noise_sim": gain_correlation(8.0, pure_noise, n_tasks, SEED_LIMITS),
+        "pure_noise_sim": gain_correlation(8.0, pure_noise, n_tasks, ("limit", "pure noise")),
         "pure_noise_exact": -0.5,
-        "wide_sim": gain_correlation(2.0**40, Population(x0_sd=np.log(10.0), k_median=1.0), n_tasks, SEED_LIMITS + 1),
+        "wide_sim": gain_correlation(2.0**40, Population(x0_sd=np.log(10.0), k_median=1.0), n_tasks, ("limit", "wide")),
         "wide_exact": -1.0,
-        "fine_sim": gain_correlation(2.0**0.01, Population(x0_sd=np.log(10.0), k_median=1.0), n_tasks, SEED_LIMITS + 2),
+        "fine_sim": gain_correlation(2.0**0.01, Population(x0_sd=np.log(10.0), k_median=1.0), n_tasks, ("limit", "fine")),
         "fine_exact": 1.0,
-        "linear_sim": gain_correlation(1.5, linear, n_tasks, SEED_LIMITS + 3),
+        "linear_sim": gain_correlation(1.5, linear, n_tasks, ("limit", "linear")),
         "linear_exact": linear_regime_correlation(1.5, linear),
     }
     out["max_error"] = max(abs(out[f"{key}_sim"] - out[f"{key}_exact"]) for key in ("pure_noise", "wide", "fine", "linear"))
@@ -1097,11 +1085,10 @@ def limit_checks(n_tasks: int = 200000) -> dict:
 # Printed bands with stable digits (E6) and the fitted population (E8)
 
 BAND_BENCHMARKS = 100_000  # benchmarks per printed band: Monte Carlo error of its quantiles below 0.003
-SEED_BAND = 4500
 
 
 def benchmark_band(spacing: float, population: Population, n_tasks: int = BENCHMARK_TASKS, n_benchmarks: int = BAND_BENCHMARKS,
-                   seed_offset: int = SEED_BAND, level: float = 0.95, n_batches: int = 20) -> dict:
+                   identity="benchmark band", level: float = 0.95, n_batches: int = 20) -> dict:
     """Central `level` range of the correlation of successive gains within one benchmark of
     `n_tasks` tasks drawn from `population`, from `n_benchmarks` simulated benchmarks.
 
@@ -1113,7 +1100,7 @@ def benchmark_band(spacing: float, population: Population, n_tasks: int = BENCHM
 
     if n_benchmarks % n_batches:
         raise ValueError("n_benchmarks must be a multiple of n_batches")
-    sim = simulate_tasks(spacing, population, n_tasks * n_benchmarks, seed_offset)
+    sim = simulate_tasks(spacing, population, n_tasks * n_benchmarks, identity)
     r = pearson_rows(sim["g1"].reshape(n_benchmarks, n_tasks), sim["g2"].reshape(n_benchmarks, n_tasks))
     tail = (1 - level) / 2
     low, median, high = np.quantile(r, [tail, 0.5, 1 - tail])
@@ -1448,7 +1435,6 @@ def limits_table(limits: dict) -> pd.DataFrame:
     ])
 
 
-SEED_FITTED = 4600
 
 
 @dataclass(frozen=True)
@@ -1679,16 +1665,16 @@ def chapter_results() -> ChapterResults:
     slow = grid[np.isclose(grid["x0_decades"], 1.0) & np.isclose(grid["noise"], 0.02) & np.isclose(grid["k"], EXPLORER_KS[0])]
     ref_band = benchmark_band(8.0, REFERENCE)
     fitted = fitted_population(fits)
-    fitted_band = benchmark_band(8.0, fitted, seed_offset=SEED_BAND + 1)
+    fitted_band = benchmark_band(8.0, fitted, identity=("benchmark band", "fitted"))
     block = {sp: states[states["spacing"] == sp].set_index("transition") for sp in STATE_SPACINGS}
     bigg = fits[fits["family"] == "BIG-G T=0"]
     rising = fits[fits["status"].str.startswith("rising")]
     outside = fits[fits["status"] == "rising, midpoint outside"]
     nonmono = int((fits["status"] == "non-monotone").sum())
     nonmono_ci = stats.share_interval(nonmono, len(fits))
-    k_all = median_ci(rising["k"], seed_offset=SEED_BOOT + 33)
+    k_all = median_ci(rising["k"], ("all ladders", "median k"))
     rejected = fits["gof_p"] < GOF_LEVEL
-    frac = median_ci(noise_fraction_of_range(fits), seed_offset=SEED_BOOT + 70)
+    frac = median_ci(noise_fraction_of_range(fits), ("all ladders", "noise fraction of range"))
     harness = fits[fits["benchmark"] != "bigbench"]
     by_regime = harness.groupby(["ladder", "regime"])["noise_ratio_centred"].median().unstack()
     rising_other = harness[harness["regime"] == "rising, not MMLU"]
@@ -1719,8 +1705,8 @@ def chapter_results() -> ChapterResults:
         band_se_max=float(max(ref_band["low_se"], ref_band["high_se"], fitted_band["low_se"], fitted_band["high_se"])),
         ref_band_low=ref_band["low"], ref_band_high=ref_band["high"],
         fitted_k=_estimate(k_all), fitted_noise=fitted.noise,
-        fitted_r_d3_ref_noise=gain_correlation(8.0, replace(fitted, noise=REFERENCE.noise), 200_000, SEED_FITTED),
-        fitted_r_d3_fitted_noise=gain_correlation(8.0, fitted, 200_000, SEED_FITTED),
+        fitted_r_d3_ref_noise=gain_correlation(8.0, replace(fitted, noise=REFERENCE.noise), 200_000, "fitted population"),
+        fitted_r_d3_fitted_noise=gain_correlation(8.0, fitted, 200_000, "fitted population"),
         fitted_band_low=fitted_band["low"], fitted_band_high=fitted_band["high"], grid_cells=len(grid), grid_benchmarks=N_BENCHMARKS,
         state_low=STATE_LOW, state_high=STATE_HIGH,
         share_222_2=float(block[2.0].loc["2→2→2", "share"]), contrib_222_2=float(block[2.0].loc["2→2→2", "contribution"]),
@@ -1742,8 +1728,8 @@ def chapter_results() -> ChapterResults:
         all_inside=int((fits["status"] == "rising, midpoint inside").sum()),
         all_midpoint_above=int((outside["x0"] > outside["log_n_max"]).sum()), all_midpoint_below=int((outside["x0"] < outside["log_n_min"]).sum()),
         all_k=_estimate(k_all), all_rise_decades=rise_decades(k_all[0]),
-        noise_ratio_uncentred=_estimate(median_ci(fits["noise_ratio"], seed_offset=SEED_BOOT + 53)),
-        noise_ratio_centred=_estimate(median_ci(fits["noise_ratio_centred"], seed_offset=SEED_BOOT + 54)),
+        noise_ratio_uncentred=_estimate(median_ci(fits["noise_ratio"], ("all ladders", "noise ratio"))),
+        noise_ratio_centred=_estimate(median_ci(fits["noise_ratio_centred"], ("all ladders", "noise ratio centred"))),
         mmlu_ratio_min=float(by_regime["MMLU"].min()), mmlu_ratio_max=float(by_regime["MMLU"].max()),
         rising_other_ratio_min=float(by_regime["rising, not MMLU"].min()), rising_other_ratio_max=float(by_regime["rising, not MMLU"].max()),
         rising_other_n=len(rising_other),
@@ -1756,9 +1742,9 @@ def chapter_results() -> ChapterResults:
         pythia_other_lag=fmt.estimate(*rec.loc[(pythia, "not MMLU"), ["lag", "lag_low", "lag_high"]]),
         pythia_other_residual=fmt.estimate(*rec.loc[(pythia, "not MMLU"), ["residual", "residual_low", "residual_high"]]),
         free_rising=int(free["status"].str.startswith("rising").sum()), bigg_rising=int(bigg["status"].str.startswith("rising").sum()),
-        free_ceiling=_estimate(median_ci(free.loc[free["status"].str.startswith("rising"), "ceiling"], seed_offset=SEED_BOOT + 60)),
+        free_ceiling=_estimate(median_ci(free.loc[free["status"].str.startswith("rising"), "ceiling"], ("free ceiling", "rising"))),
         free_rising_own_ceiling=int(own_rising.sum()),
-        free_ceiling_own=_estimate(median_ci(free.loc[own_rising, "ceiling"], seed_offset=SEED_BOOT + 61)),
+        free_ceiling_own=_estimate(median_ci(free.loc[own_rising, "ceiling"], ("free ceiling", "own rising"))),
         hier_rising_min=int(hier_rising.min()), hier_rising_max=int(hier_rising.max()),
         hier_ceiling_min=float(populations["ceiling_median"].min()), hier_ceiling_max=float(populations["ceiling_median"].max()),
         hier_log_k_sd_min=float(populations["log_k_sd"].min()), hier_log_k_sd_max=float(populations["log_k_sd"].max()),
