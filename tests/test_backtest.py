@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 
-from scaling_report import backtest, data, ladders, rng, sigmoid
+from scaling_report import backtest, data, ladders, rng, sigmoid, stats
 
 SIZES = np.array([1e6, 1e7, 1e8, 1e9, 1e10, 1e11])  # evenly spaced in log N
 
@@ -129,18 +129,12 @@ class TestHorizonMask:
 
 
 class TestSummaries:
-    def test_bootstrap_weights_resample_tasks(self):
-        w = backtest.bootstrap_weights(7, 50, seed_offset=1)
-        assert w.shape == (50, 7)
-        assert (w.sum(axis=1) == 7).all()
-        np.testing.assert_array_equal(w, backtest.bootstrap_weights(7, 50, seed_offset=1))
-
     def test_mae_and_interval_match_a_direct_computation(self):
         g = rng(11)
         scores = np.clip(0.3 + 0.05 * g.standard_normal((12, 6)).cumsum(axis=1), 0, 1)
         s = make_series(scores)
         fc = backtest.forecast(s, FAST)
-        rows, boot, _ = backtest.summarize(fc, ("all",), n_boot=200, seed_offset=5)
+        rows, boot, _ = backtest.summarize(fc, ("all",), n_boot=200, identity="direct")
         row = next(r for r in rows if r["method"] == "last_value")
         # Direct: every (task, origin, target) error of last value.
         errors = [abs(scores[i, j - 1] - scores[i, t]) for i in range(12) for j in range(3, 6) for t in range(j, 6)]
@@ -148,7 +142,7 @@ class TestSummaries:
         assert row["mae"] == pytest.approx(np.mean(errors))
         assert row["rmse"] == pytest.approx(np.sqrt(np.mean(np.square(errors))))
         # Direct bootstrap over tasks with the same draws, by a loop.
-        draws = rng(5).integers(0, 12, size=(200, 12))
+        draws = stats.task_indices(12, 200, "direct")
         per_task = [[abs(scores[i, j - 1] - scores[i, t]) for j in range(3, 6) for t in range(j, 6)] for i in range(12)]
         replicates = [np.mean([e for i in d for e in per_task[i]]) for d in draws]
         assert row["ci_low"] == pytest.approx(np.quantile(replicates, 0.025))
@@ -350,7 +344,7 @@ class TestLadderAverages:
         bt = backtest.average_backtest([make_series(scores)], n_boot=300)
         row = bt.table[(bt.table["method"] == "last_value") & (bt.table["horizon"] == "next")].iloc[0]
         # Independently: resample tasks with the same joint draws and recompute the average's error.
-        w = backtest.joint_weights([make_series(scores)], 300, seed_offset=600)[make_series(scores).name]
+        w = backtest.joint_weights([make_series(scores)], 300)[make_series(scores).name]
         avg = (w @ scores) / w.sum(axis=1, keepdims=True)
         replicates = np.mean([np.abs(avg[:, j - 1] - avg[:, j]) for j in range(3, 6)], axis=0)
         assert row["ci_low"] == pytest.approx(np.quantile(replicates, 0.025))
@@ -406,7 +400,7 @@ class TestChapterFigures:
         draws = []
         for i, s in enumerate(harness):
             fc = backtest.forecast(s, ("last_value", "family_trend"))
-            _, boot, _ = backtest.summarize(fc, ("next",), n_boot=400, seed_offset=1000 + i)
+            _, boot, _ = backtest.summarize(fc, ("next",), n_boot=400, identity=("independent", i))
             draws.append(boot[(s.name, "last_value", "next")][0] - boot[(s.name, "family_trend", "next")][0])
         lo, hi = np.quantile(np.mean(draws, axis=0), [0.025, 0.975])
         assert joint["ci_high"] - joint["ci_low"] > 1.2 * (hi - lo)

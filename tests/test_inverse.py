@@ -6,44 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from scaling_report import inverse as inv
-
-Z95 = sps.norm.ppf(0.975)
-
-
-# ---------------------------------------------------------------- wilson_interval
-
-
-class TestWilsonInterval:
-    @pytest.mark.parametrize(("k", "n"), [(3, 40), (0, 315), (150, 300), (299, 300), (1000, 1000), (7000, 7344)])
-    def test_matches_statsmodels(self, k, n):
-        low, high = inv.wilson_interval(k / n, n)
-        ref_low, ref_high = proportion_confint(k, n, alpha=0.05, method="wilson")
-        assert low == pytest.approx(ref_low, abs=1e-12)
-        assert high == pytest.approx(ref_high, abs=1e-12)
-
-    def test_closed_form_at_zero_and_all(self):
-        # k = 0: [0, z²/(n + z²)]; k = n: [n/(n + z²), 1].
-        n = 315
-        low, high = inv.wilson_interval(0.0, n)
-        assert low == pytest.approx(0.0, abs=1e-15)
-        assert high == pytest.approx(Z95**2 / (n + Z95**2), rel=1e-12)
-        low, high = inv.wilson_interval(1.0, n)
-        assert low == pytest.approx(n / (n + Z95**2), rel=1e-12)
-        assert high == pytest.approx(1.0)
-
-    def test_vectorised_and_level(self):
-        low, high = inv.wilson_interval(np.array([0.2, 0.5]), np.array([100, 400]), level=0.9)
-        ref = [proportion_confint(k, n, alpha=0.1, method="wilson") for k, n in ((20, 100), (200, 400))]
-        assert low == pytest.approx([r[0] for r in ref])
-        assert high == pytest.approx([r[1] for r in ref])
-
-    @pytest.mark.parametrize(("p", "n", "level"), [(1.2, 10, 0.95), (-0.1, 10, 0.95), (0.5, 0, 0.95), (0.5, 10, 1.0)])
-    def test_bad_input(self, p, n, level):
-        with pytest.raises(ValueError):
-            inv.wilson_interval(p, n, level)
 
 
 # ---------------------------------------------------------------- diff_interval

@@ -119,7 +119,7 @@ class TestEstimatorRecoversTruth:
         covered = 0
         for seed in range(40):
             scores = noise.simulate_ladder(65, 8, 1.0, 0.5, 0.5, generator=np.random.default_rng(100 + seed))
-            est = noise.estimate_noise(np.diff(scores, axis=1), n_boot=300, seed_offset=seed)
+            est = noise.estimate_noise(np.diff(scores, axis=1), n_boot=300, identity=seed)
             covered += est["sigma_sq_low"] < 1.0 < est["sigma_sq_high"]
         assert covered >= 33  # 95% nominal; binomial(40, 0.95) falls below 34 with probability < 5%
 

@@ -65,6 +65,52 @@ class TestFisherCI:
         assert all(np.isnan(stats.fisher_ci(0.5, 3)))
 
 
+def wilson_by_hand(p, n, level=0.95):
+    """The Wilson score interval written out: (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)."""
+    z = sps.norm.ppf(0.5 + level / 2)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(centre - half, 0.0), min(centre + half, 1.0)
+
+
+class TestWilsonInterval:
+    @pytest.mark.parametrize(("k", "n"), [(3, 40), (0, 315), (150, 300), (299, 300), (1000, 1000), (7000, 7344)])
+    def test_closed_form(self, k, n):
+        low, high = stats.wilson_interval(k / n, n)
+        ref_low, ref_high = wilson_by_hand(k / n, n)
+        assert low == pytest.approx(ref_low, abs=1e-12)
+        assert high == pytest.approx(ref_high, abs=1e-12)
+        assert stats.share_interval(k, n) == pytest.approx((ref_low, ref_high), abs=1e-12)
+
+    def test_closed_form_at_zero_and_all(self):
+        # k = 0: [0, z²/(n + z²)]; k = n: [n/(n + z²), 1].
+        n, z = 315, sps.norm.ppf(0.975)
+        low, high = stats.wilson_interval(0.0, n)
+        assert low == pytest.approx(0.0, abs=1e-15)
+        assert high == pytest.approx(z**2 / (n + z**2), rel=1e-12)
+        low, high = stats.wilson_interval(1.0, n)
+        assert low == pytest.approx(n / (n + z**2), rel=1e-12)
+        assert high == pytest.approx(1.0)
+
+    def test_elementwise_with_non_integer_counts_and_level(self):
+        p, n = np.array([0.2, 0.5, 0.333, np.nan]), np.array([100, 400, 37.5, 50])
+        low, high = stats.wilson_interval(p, n, level=0.9)
+        ref = np.array([wilson_by_hand(pi, ni, 0.9) for pi, ni in zip(p[:3], n[:3])])
+        np.testing.assert_allclose(low[:3], ref[:, 0], rtol=1e-12)
+        np.testing.assert_allclose(high[:3], ref[:, 1], rtol=1e-12)
+        assert np.isnan(low[3]) and np.isnan(high[3])  # a missing score gives no interval
+
+    @pytest.mark.parametrize(("p", "n", "level", "message"), [(1.2, 10, 0.95, "proportions"), (-0.1, 10, 0.95, "proportions"),
+                                                              (0.5, 0, 0.95, "item counts"), (0.5, 10, 1.0, "level")])
+    def test_bad_input(self, p, n, level, message):
+        with pytest.raises(ValueError, match=message):
+            stats.wilson_interval(p, n, level)
+
+    def test_share_of_nothing_is_an_error(self):
+        with pytest.raises(ValueError, match="item counts"):
+            stats.share_interval(0, 0)
+
+
 class TestBootstrap:
     def test_deterministic(self):
         frame = _bivariate(0.2, 30)

@@ -19,7 +19,6 @@ import csv
 import json
 import re
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -695,18 +694,12 @@ def choose_methods(all_series: list[backtest.Series], methods: tuple[str, ...] |
     return backtest.METHODS, ""
 
 
-def ladder_seed(key: dict) -> int:
-    """Bootstrap seed offset of one ladder, from its identity: adding another family to the file
-    does not move this ladder's intervals."""
-    identity = json.dumps([str(key[k]) for k in ladders.LADDER_KEY])
-    return 600 + zlib.crc32(identity.encode("utf-8")) % 1_000_000
-
-
 def run_backtests(all_series, methods, n_boot, progress, keep_forecasts) -> backtest.Backtest:
-    """`backtest.run_backtest` ladder by ladder, each with its own identity-keyed seed."""
+    """`backtest.run_backtest` ladder by ladder: its draws are keyed by the ladder's benchmark and
+    tasks, so adding another family to the file does not move this ladder's intervals."""
     tables, boot, kept = [], {}, {}
     for s in all_series:
-        part = backtest.run_backtest([s], methods, n_boot=n_boot, seed_offset=ladder_seed(s.key), progress=progress, keep_forecasts=keep_forecasts)
+        part = backtest.run_backtest([s], methods, n_boot=n_boot, progress=progress, keep_forecasts=keep_forecasts)
         tables.append(part.table)
         boot.update(part.boot)
         kept.update(part.forecasts)

@@ -39,14 +39,13 @@ from __future__ import annotations
 import math
 import sys
 import time
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from . import ladders as ladders_mod
-from . import fmt, rng, stats
+from . import fmt, stats
 
 METHODS: tuple[str, ...] = (
     "last_value", "mean_last_two", "noise_aware_level", "momentum", "linear_log_n", "sigmoid", "pooled_sigmoid",
@@ -431,26 +430,13 @@ def horizon_mask(sizes: np.ndarray, horizon: str, min_prefix: int = MIN_PREFIX) 
     raise ValueError(f"unknown horizon '{horizon}'; known horizons are {list(HORIZONS) + list(RATIO_LABELS)}")
 
 
-def bootstrap_weights(n_tasks: int, n_boot: int = N_BOOT, seed_offset: int = 0) -> np.ndarray:
-    """(n_boot, n_tasks) counts: how often each task is drawn in each bootstrap resample."""
-    if n_tasks == 0:
-        return np.zeros((n_boot, 0))
-    draws = rng(seed_offset).integers(0, n_tasks, size=(n_boot, n_tasks))
-    flat = (draws + (np.arange(n_boot) * n_tasks)[:, None]).ravel()
-    return np.bincount(flat, minlength=n_boot * n_tasks).reshape(n_boot, n_tasks).astype(float)
-
-
-def benchmark_seed(benchmark: str, seed_offset: int = 0) -> int:
-    """Seed offset of a benchmark's task resamples: keyed by the benchmark's name, not a position."""
-    return seed_offset + zlib.crc32(str(benchmark).encode()) % 100_000
-
-
-def joint_weights(all_series: list[Series], n_boot: int = N_BOOT, seed_offset: int = 0) -> dict[str, np.ndarray]:
+def joint_weights(all_series: list[Series], n_boot: int = N_BOOT) -> dict[str, np.ndarray]:
     """Bootstrap counts per ladder, drawn jointly for ladders that share tasks.
 
     Tasks are resampled once per benchmark, over the union of its tasks (a task is its benchmark
     and name): a task drawn twice counts twice in every ladder that has it, so the ladders'
-    errors move together across resamples, as they do across task sets.
+    errors move together across resamples, as they do across task sets. The draws are seeded by
+    what is resampled (the benchmark and its tasks), not by the ladders' order or a position.
     """
     universes: dict[str, list[str]] = {}
     for s in all_series:
@@ -460,7 +446,7 @@ def joint_weights(all_series: list[Series], n_boot: int = N_BOOT, seed_offset: i
     for benchmark, tasks in universes.items():
         names = sorted(set(tasks))
         counts[benchmark] = (dict(zip(names, range(len(names)))),
-                             bootstrap_weights(len(names), n_boot, benchmark_seed(benchmark, seed_offset)))
+                             stats.task_weights(len(names), n_boot, ("backtest tasks", benchmark, tuple(names))))
     out = {}
     for s in all_series:
         index, w = counts[str(s.key.get("benchmark"))]
@@ -558,7 +544,7 @@ def summarize(
     fc: Forecasts,
     horizons: tuple[str, ...] = HORIZONS,
     n_boot: int = N_BOOT,
-    seed_offset: int = 0,
+    identity=None,
     weights: np.ndarray | None = None,
     regime_horizons: tuple[str, ...] | None = None,
 ) -> tuple[list[dict], dict, list[dict]]:
@@ -566,11 +552,12 @@ def summarize(
     bootstrap replicates, and the same rows split by regime.
 
     `weights` (n_boot, T) are the task resample counts (from `joint_weights`); without them the
-    ladder gets its own stream, seeded by `seed_offset`. `regime_horizons` limits the regime
-    split to those horizons (all by default).
+    ladder gets its own stream, seeded by `identity` (the ladder's name by default).
+    `regime_horizons` limits the regime split to those horizons (all by default).
     """
     s = fc.series
-    weights = bootstrap_weights(len(s.tasks), n_boot, seed_offset) if weights is None else weights
+    if weights is None:
+        weights = stats.task_weights(len(s.tasks), n_boot, ("backtest ladder", s.name) if identity is None else identity)
     hmasks = {h: horizon_mask(s.sizes, h, fc.min_prefix).astype(float) for h in horizons}
     valid = fc.valid.astype(float)
     selections = {"all": np.ones(fc.valid.shape[:2])}
@@ -627,7 +614,6 @@ def run_backtest(
     horizons: tuple[str, ...] = HORIZONS,
     min_prefix: int = MIN_PREFIX,
     n_boot: int = N_BOOT,
-    seed_offset: int = 600,
     progress: Progress | None = None,
     keep_forecasts: bool = False,
     regime_horizons: tuple[str, ...] | None = None,
@@ -635,7 +621,7 @@ def run_backtest(
     """Backtest every series with at least min_prefix + 1 sizes; tasks resampled jointly across
     ladders that share them (`joint_weights`); the regime split at `regime_horizons` (all by default)."""
     usable = [s for s in all_series if len(s.sizes) > min_prefix]
-    weights = joint_weights(usable, n_boot, seed_offset)
+    weights = joint_weights(usable, n_boot)
     records, boot, kept, split = [], {}, {}, []
     for s in usable:
         fc = forecast(s, methods, min_prefix, progress)
@@ -766,7 +752,6 @@ def average_backtest(
     horizons: tuple[str, ...] = HORIZONS,
     min_prefix: int = MIN_PREFIX,
     n_boot: int = N_BOOT,
-    seed_offset: int = 600,
 ) -> Backtest:
     """The backtest of each ladder's *average* score (over its tasks scored at every size).
 
@@ -779,7 +764,7 @@ def average_backtest(
     if unknown:
         raise ValueError(f"average_backtest runs {list(AVERAGE_METHODS)}, not {unknown}")
     usable = [s for s in all_series if len(s.sizes) > min_prefix]
-    weights = joint_weights(usable, n_boot, seed_offset)
+    weights = joint_weights(usable, n_boot)
     records, boot = [], {}
     for s in usable:
         complete = np.isfinite(s.scores).all(axis=1)
@@ -819,7 +804,7 @@ INTERVAL_LEVEL = 0.90
 
 
 def interval_coverage(bt: Backtest, method: str, steps: int = 1, level: float = INTERVAL_LEVEL,
-                      n_boot: int = N_BOOT, seed_offset: int = 600) -> pd.DataFrame:
+                      n_boot: int = N_BOOT) -> pd.DataFrame:
     """Coverage of `level` forecast intervals `steps` sizes ahead, per ladder, with task-bootstrap intervals.
 
     The interval around a forecast from origin j is the forecast +- the `level` quantile of the
@@ -830,7 +815,7 @@ def interval_coverage(bt: Backtest, method: str, steps: int = 1, level: float = 
     n (forecasts with an interval), coverage, ci_low, ci_high, half_width (mean, in score units).
     """
     series = [fc.series for fc in bt.forecasts.values()]
-    weights = joint_weights(series, n_boot, seed_offset)
+    weights = joint_weights(series, n_boot)
     records = []
     for name, fc in bt.forecasts.items():
         err = np.abs(fc.errors(method))

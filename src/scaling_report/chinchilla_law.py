@@ -19,7 +19,6 @@ loss and solve for D_inf with scipy and never use the first-order condition: the
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -27,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from . import fmt, rng
+from . import fmt, stats
 from .ladders import size_label
 
 FLOPS_PER_PARAM_TOKEN = 6.0
@@ -136,7 +135,7 @@ def factor_interval(
     se_alpha, se_beta = (float(v) for v in exponent_se)
     if not (se_alpha > 0 and se_beta > 0):
         raise ValueError("standard errors must be positive")
-    normals = rng(zlib.crc32(fit.key.encode()) % 100_000).standard_normal((2, n_draws))
+    normals = stats.generator(("exponent errors", fit.key)).standard_normal((2, n_draws))
     alpha = fit.alpha + se_alpha * normals[0]
     beta = fit.beta + se_beta * (rho * normals[0] + np.sqrt(1 - rho**2) * normals[1])
     ok = (alpha > 0) & (beta > 0)

@@ -29,7 +29,6 @@ import pandas as pd
 from scipy import optimize, special
 
 from . import data, fmt, stats
-from .measured_noise import seed_for
 
 MAIN_TASKS = ("mmlu_test", "hellaswag_val", "arc_challenge_test", "arc_easy_test", "piqa_val", "csqa_val", "socialiqa_val", "openbookqa_test")
 TARGETS = {"7B-4T": "OLMo-2-7B-4T-anneal", "13B-5T": "OLMo-2-13B-5T-stage1"}
@@ -257,7 +256,7 @@ def mae_table(forecasts: pd.DataFrame, papers: pd.DataFrame, n_boot: int = stats
         method_errors = {m: forecasts[(forecasts["target"] == target) & (forecasts["method"] == m)].set_index("task")["error"].reindex(list(MAIN_TASKS)) for m in METHODS}
         method_errors["paper"] = papers[papers["target"] == target].set_index("task")["error"].reindex(list(MAIN_TASKS))
         for method, errors in method_errors.items():
-            mae, low, high = stats.bootstrap(errors.to_numpy() * 100, np.mean, n_boot, seed_offset=seed_for(f"olmo2:{target}:tasks"))
+            mae, low, high = stats.bootstrap(errors.to_numpy() * 100, np.mean, n_boot, identity=("olmo2", target, "tasks"))
             records.append({"target": target, "method": method, "mae": mae, "low": low, "high": high,
                             "within_2": int((errors < 0.02).sum())})
     return pd.DataFrame(records)
@@ -375,7 +374,7 @@ def open_lm_task_mae(per_task: pd.DataFrame, n_boot: int = stats.N_BOOT) -> pd.D
     for method in ("two_step", "direct", "last_value"):
         wide = per_task.assign(err=(per_task[method] - per_task["actual"]).abs() * 100).pivot(index="task", columns="dataset", values="err").reindex(tasks)
         per_task_mean = wide.mean(axis=1).to_numpy()  # a task's three datasets move together: resample tasks
-        mae, low, high = stats.bootstrap(per_task_mean, np.mean, n_boot, seed_offset=seed_for("open_lm:7b:tasks"))
+        mae, low, high = stats.bootstrap(per_task_mean, np.mean, n_boot, identity=("open_lm", "7b", "tasks"))
         records.append({"method": method, "mae": mae, "low": low, "high": high})
     return pd.DataFrame(records)
 
@@ -474,7 +473,7 @@ def _difference(forecasts: pd.DataFrame, target: str, n_boot: int) -> str:
     two = rows[rows["method"] == "two_step_nd"].set_index("task")["error"]
     direct = rows[rows["method"] == "direct_nd"].set_index("task")["error"]
     diff = ((two - direct.reindex(two.index)) * 100).to_numpy()
-    return fmt.estimate(*stats.bootstrap(diff, np.mean, n_boot, seed_offset=seed_for(f"olmo2:{target}:tasks")), 1)
+    return fmt.estimate(*stats.bootstrap(diff, np.mean, n_boot, identity=("olmo2", target, "tasks")), 1)
 
 
 def section_results(n_boot: int = stats.N_BOOT) -> SectionResults:

@@ -29,7 +29,6 @@ jump is.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -37,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from . import data, fmt, ladders, rng, sigmoid, stats, transforms
+from . import data, fmt, ladders, sigmoid, stats, transforms
 
 SHARE = 0.5
 ALPHA = 0.05
@@ -47,7 +46,6 @@ N_SIM = 200  # simulated ladders per smooth null
 B_CAP = 1000.0  # breakthroughness shown and summarised with infinities capped at this value
 EMERGENCE_TRANSFORMS: tuple[str, ...] = ("raw", "logit", "floor_logit", "log_error")
 SHORT_SCALE = {"logit": "logit", "floor_logit": "logit above chance", "log_error": "log error"}
-SEED_OFFSET = 700
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,11 +321,6 @@ NULL_TRUTHS = ("flat", "loglinear", "sigmoid")
 POWER_JUMPS = (0.05, 0.10, 0.20)  # planted jump heights (score points / 100) for the power simulation
 
 
-def _seed(*parts: str) -> int:
-    """A stream offset keyed by what is simulated (a ladder's identity and the truth), not by position."""
-    return SEED_OFFSET + zlib.crc32("|".join(parts).encode()) % 1_000_000
-
-
 def ladder_key(ladder: ladders.Ladder) -> str:
     """A ladder's identity as text: family, benchmark, shots, metric and its sizes."""
     sizes = ",".join(f"{size:.6g}" for size in ladder.sizes)
@@ -368,9 +361,11 @@ def smooth_truth(ladder: ladders.Ladder, truth: str) -> np.ndarray:
     return np.clip(p, 0.001, 0.999)
 
 
-def _rule_on_draws(sizes, p, n, c, n_sim, seed, share, alpha) -> dict[str, np.ndarray]:
-    """Binomial scores drawn independently at every size from true scores p (tasks, K); the rule on each draw."""
-    generator = rng(seed)
+def _rule_on_draws(sizes, p, n, c, n_sim, identity, share, alpha) -> dict[str, np.ndarray]:
+    """Binomial scores drawn independently at every size from true scores p (tasks, K); the rule on each draw.
+
+    `identity` (what is simulated: the ladder and the truth) seeds the draws, not a position."""
+    generator = stats.generator(identity)
     n_int = np.round(n).astype(int)
     counts = generator.binomial(n_int[None, :, None], p[None, :, :], size=(n_sim, *p.shape))
     sims = (counts / n_int[None, :, None]).reshape(-1, len(sizes))
@@ -393,7 +388,7 @@ def simulate_null(
     """
     sizes, _, n, c = _task_arrays(ladder)
     p = smooth_truth(ladder, truth)
-    res = _rule_on_draws(sizes, p, n, c, n_sim, _seed(ladder_key(ladder), truth), share, alpha)
+    res = _rule_on_draws(sizes, p, n, c, n_sim, (ladder_key(ladder), truth), share, alpha)
     return res["switch"].mean(axis=1)
 
 
@@ -413,7 +408,7 @@ def simulate_power(
         raise ValueError(f"jump must lie in (0, 1), got {jump}")
     sizes, _, n, c = _task_arrays(ladder)
     k = len(sizes)
-    generator = rng(_seed(ladder_key(ladder), f"power {jump:.4f}"))
+    generator = stats.generator((ladder_key(ladder), f"power {jump:.4f}"))
     steps = generator.integers(0, k - 1, size=(n_sim, len(n)))
     after = np.arange(k)[None, None, :] > steps[:, :, None]
     base = np.clip(c, 0.001, 0.999)[None, :, None]
@@ -438,21 +433,22 @@ def analyse_all(ladder_map: dict[str, ladders.Ladder] | None = None) -> pd.DataF
 # Shares with intervals
 
 
-def bootstrap_share(mask, n_boot: int = N_BOOT, seed_offset: int = 0) -> tuple[float, float, float]:
-    """Share of True with a 95% percentile bootstrap interval over tasks (seeded)."""
-    return stats.bootstrap(mask, np.mean, n_boot, seed_offset=SEED_OFFSET + seed_offset)
+def bootstrap_share(mask, identity="share", n_boot: int = N_BOOT) -> tuple[float, float, float]:
+    """Share of True with a 95% percentile bootstrap interval over tasks, seeded by `identity` (what is resampled)."""
+    return stats.bootstrap(mask, np.mean, n_boot, identity=identity)
 
 
-def bootstrap_median(values, n_boot: int = N_BOOT, seed_offset: int = 0) -> tuple[float, float, float]:
-    """Median with a 95% percentile bootstrap interval over tasks (seeded)."""
-    return stats.bootstrap(values, np.median, n_boot, seed_offset=SEED_OFFSET + seed_offset)
+def bootstrap_median(values, identity="median", n_boot: int = N_BOOT) -> tuple[float, float, float]:
+    """Median with a 95% percentile bootstrap interval over tasks, seeded by `identity` (what is resampled)."""
+    return stats.bootstrap(values, np.median, n_boot, identity=identity)
 
 
 def summary_table(results: pd.DataFrame, transform: str = "raw") -> pd.DataFrame:
     """One row per ladder on one scale: medians of L/(K-1) and B, shares of jumps, with 95% CIs."""
     records = []
-    for i, (label, rows) in enumerate(results[results["transform"] == transform].groupby("ladder_order", sort=True)):
+    for _, rows in results[results["transform"] == transform].groupby("ladder_order", sort=True):
         rows = rows.sort_values("task")
+        key = (rows["ladder"].iloc[0], transform)  # the seed of each interval: the ladder, the scale and the statistic
         b = np.minimum(rows["breakthroughness"].to_numpy(), B_CAP)
         improving = rows["improves"].to_numpy()
         rec = {
@@ -462,15 +458,15 @@ def summary_table(results: pd.DataFrame, transform: str = "raw") -> pd.DataFrame
             "B infinite": int(np.isinf(rows["breakthroughness"]).sum()),
         }
         for name, est in (
-            ("median L/(K-1)", bootstrap_median(rows["linearity_norm"], seed_offset=10 * i + 1)),
-            ("median B", bootstrap_median(b, seed_offset=10 * i + 2)),
-            ("real jump", bootstrap_share(rows["real"], seed_offset=10 * i + 3)),
-            ("switch-like", bootstrap_share(rows["switch"], seed_offset=10 * i + 4)),
-            ("emergent from chance", bootstrap_share(rows["emergent"], seed_offset=10 * i + 5)),
-            ("improves", bootstrap_share(improving, seed_offset=10 * i + 6)),
+            ("median L/(K-1)", bootstrap_median(rows["linearity_norm"], (*key, "median L/(K-1)"))),
+            ("median B", bootstrap_median(b, (*key, "median B"))),
+            ("real jump", bootstrap_share(rows["real"], (*key, "real jump"))),
+            ("switch-like", bootstrap_share(rows["switch"], (*key, "switch-like"))),
+            ("emergent from chance", bootstrap_share(rows["emergent"], (*key, "emergent from chance"))),
+            ("improves", bootstrap_share(improving, (*key, "improves"))),
             (
                 "improving, above chance at smallest",
-                bootstrap_share(rows["above_chance_first"].to_numpy()[improving], seed_offset=10 * i + 7),
+                bootstrap_share(rows["above_chance_first"].to_numpy()[improving], (*key, "improving, above chance at smallest")),
             ),
         ):
             rec[name] = est[0]
@@ -490,7 +486,7 @@ def survival_table(results: pd.DataFrame) -> pd.DataFrame:
         indexed = rows.set_index("task").reindex(raw.index)
         here = indexed["switch"]
         lost = raw & ~here
-        share, low, high = bootstrap_share(here.to_numpy(), seed_offset=100 + 10 * int(order) + len(records))
+        share, low, high = bootstrap_share(here.to_numpy(), (rows["ladder"].iloc[0], name, "switch-like"))
         records.append(
             {
                 "ladder": rows["ladder"].iloc[0],

@@ -499,12 +499,12 @@ def chapter(n_boot: int = N_BOOT) -> Chapter:
     """Run the chapter's backtests and assemble its facts and tables."""
     series = backtest_ladders()
     horizons = bk.HORIZONS + bk.RATIO_LABELS
-    bt = bk.run_backtest(series["headline"], METHODS, horizons, n_boot=n_boot, seed_offset=600, keep_forecasts=True,
+    bt = bk.run_backtest(series["headline"], METHODS, horizons, n_boot=n_boot, keep_forecasts=True,
                          regime_horizons=("next", "ge_10x"))
-    bt_norm = bk.run_backtest(series["acc_norm"], METHODS, bk.HORIZONS, n_boot=n_boot, seed_offset=700, regime_horizons=())
+    bt_norm = bk.run_backtest(series["acc_norm"], METHODS, bk.HORIZONS, n_boot=n_boot, regime_horizons=())
     two_size = tuple(m for m in METHODS if m not in bk.SIGMOID_METHODS)
-    bt_palm = bk.run_backtest(series["palm"], two_size, ("next",), min_prefix=2, n_boot=n_boot, seed_offset=800, regime_horizons=())
-    bt_avg = bk.average_backtest(series["headline"], horizons=bk.HORIZONS, n_boot=n_boot, seed_offset=600)
+    bt_palm = bk.run_backtest(series["palm"], two_size, ("next",), min_prefix=2, n_boot=n_boot, regime_horizons=())
+    bt_avg = bk.average_backtest(series["headline"], horizons=bk.HORIZONS, n_boot=n_boot)
     agg = bk.aggregate(bt)
     agg_ladder = bt.table  # per-ladder rows already carry their intervals
     agg_norm = bk.aggregate(bt_norm)

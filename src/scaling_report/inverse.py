@@ -2,7 +2,7 @@
 
 Everything the chapter prints is computed here:
 
-* binomial intervals (`wilson_interval`) and intervals for a difference of two accuracies
+* binomial intervals (`stats.wilson_interval`) and intervals for a difference of two accuracies
   (`diff_interval`, Agresti–Caffo);
 * a stated rule that labels each curve positive, inverse, U-shaped, inverted-U, zigzag or flat
   (`classify`, vectorised as `classify_batch`), its stability under resampling of items and its
@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import optimize
 from scipy import stats as sps
 
-from . import data, fmt, rng, stats
+from . import data, fmt, stats
 from .ladders import find_ladders
 
 LEVEL = 0.95
@@ -93,25 +93,6 @@ def z_value(level: float = LEVEL) -> float:
 # --------------------------------------------------------------------------------------------
 # Intervals
 # --------------------------------------------------------------------------------------------
-
-
-def wilson_interval(p, n, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
-    """Two-sided Wilson score interval for a binomial proportion p observed on n items.
-
-    centre = (p + z²/2n) / (1 + z²/n), half-width = z / (1 + z²/n) · sqrt(p(1-p)/n + z²/4n²).
-    Works elementwise on arrays; p may be a rounded fraction (the count need not be whole).
-    """
-    p = np.asarray(p, dtype=float)
-    n = np.asarray(n, dtype=float)
-    if np.any((p < 0) | (p > 1)):
-        raise ValueError("proportions must lie in [0, 1]")
-    if np.any(n <= 0):
-        raise ValueError("item counts must be positive")
-    z = z_value(level)
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z / denominator * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
 def diff_interval(p1, n1, p2, n2, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -289,7 +270,7 @@ def curve_points(curve_list: list[Curve], level: float = LEVEL) -> pd.DataFrame:
     names = task_names()
     frames = []
     for c in curve_list:
-        low, high = wilson_interval(c.p, c.n, level) if c.metric == "accuracy" else (c.p * np.nan, c.p * np.nan)
+        low, high = stats.wilson_interval(c.p, c.n, level) if c.metric == "accuracy" else (c.p * np.nan, c.p * np.nan)
         frames.append(
             pd.DataFrame(
                 {
@@ -377,17 +358,17 @@ def shape_counts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def classification_stability(curve_list: list[Curve], n_boot: int = 1000, level: float = LEVEL, seed_offset: int = 501) -> dict:
+def classification_stability(curve_list: list[Curve], n_boot: int = 1000, level: float = LEVEL) -> dict:
     """Resample every curve's items (binomial draws at the observed accuracies) and reclassify.
 
     Returns per-curve agreement (share of draws with the observed label) and, per shape, the
-    2.5/97.5 percentiles of the number of curves with that shape.
+    2.5/97.5 percentiles of the number of curves with that shape. Each curve's draws are seeded
+    by the curve (task and family), not by its place in the list.
     """
-    generator = rng(seed_offset)
     observed = np.array([classify_batch(c.p[None, :], c.n, level)[0] for c in curve_list])
     labels = np.empty((n_boot, len(curve_list)), dtype=int)
     for j, c in enumerate(curve_list):
-        draws = generator.binomial(c.n, np.broadcast_to(c.p, (n_boot, len(c.p)))) / c.n
+        draws = stats.generator(("item resample", c.key)).binomial(c.n, np.broadcast_to(c.p, (n_boot, len(c.p)))) / c.n
         labels[:, j] = classify_batch(draws, c.n, level)
     agreement = (labels == observed[None, :]).mean(axis=0)
     counts = np.stack([(labels == code).sum(axis=1) for code in range(len(SHAPES))], axis=1)
@@ -400,18 +381,18 @@ def classification_stability(curve_list: list[Curve], n_boot: int = 1000, level:
 
 
 def flat_false_alarms(
-    curve_list: list[Curve], n_sim: int = 1000, level: float = LEVEL, adjust: bool = True, seed_offset: int = 502
+    curve_list: list[Curve], n_sim: int = 1000, level: float = LEVEL, adjust: bool = True
 ) -> pd.DataFrame:
     """How often the rule reports a shape when the truth is flat.
 
     Each curve is simulated as flat at its own mean accuracy, with its own number of sizes and
-    items; the table gives, per curve, the share of simulations labelled each way.
+    items; the table gives, per curve, the share of simulations labelled each way. The draws are
+    seeded by the curve, so the rule with and without `adjust` is judged on the same simulations.
     """
-    generator = rng(seed_offset)
     records = []
     for c in curve_list:
         centre = float(np.clip(c.p.mean(), 0.01, 0.99))
-        draws = generator.binomial(c.n, centre, size=(n_sim, len(c.p))) / c.n
+        draws = stats.generator(("flat truth", c.key)).binomial(c.n, centre, size=(n_sim, len(c.p))) / c.n
         codes = classify_batch(draws, c.n, level, adjust=adjust)
         records.append(
             {"task": c.task, "family": c.family} | {SHAPES[k]: float((codes == k).mean()) for k in range(len(SHAPES))}
@@ -453,7 +434,7 @@ def palm_detail(curve_list: list[Curve], level: float = LEVEL) -> pd.DataFrame:
             raise ValueError(f"PaLM on {c.task} has {len(c.p)} sizes, expected 4")
         rise, rise_lo, rise_hi = diff_interval(c.p[2], c.n, c.p[3], c.n, level)
         small, small_lo, small_hi = diff_interval(c.p[0], c.n, c.p[3], c.n, level)
-        lo, hi = wilson_interval(c.p[3], c.n, level)
+        lo, hi = stats.wilson_interval(c.p[3], c.n, level)
         records.append(
             {
                 "task": c.task,
@@ -587,7 +568,7 @@ def palm_gain_regressions(frame: pd.DataFrame | None = None, n_boot: int = stats
     records = []
     for k, s1, s2, s3 in ladder.triples((1,)):
         gains = ladder.gains((s1, s2, s3), "raw")
-        fit = stats.regress(gains, n_boot=n_boot, seed_offset=503)
+        fit = stats.regress(gains, n_boot=n_boot, identity=("PaLM prize gains", ladder.models[s1], ladder.models[s2], ladder.models[s3]))
         labels = [ladder.models[s].replace("PaLM ", "") for s in (s1, s2, s3)]
         records.append({"triple": " → ".join(labels), "k": k} | fit | gain_robustness(gains))
     return pd.DataFrame.from_records(records)
@@ -1071,7 +1052,7 @@ def mixture_curve_points(fits: pd.DataFrame, curve_list: list[Curve], n_grid: in
         grid = np.linspace(c.x.min() - 0.3, c.x.max() + 0.3, n_grid)
         fitted = mixture_accuracy(grid, row.x_distractor, row.x_true, row.width, c.chance)
         frames.append(pd.DataFrame({"curve": label, "kind": "fit", "log10_flops": grid, "score": fitted, "low": np.nan, "high": np.nan}))
-        low, high = wilson_interval(c.p, c.n)
+        low, high = stats.wilson_interval(c.p, c.n)
         frames.append(pd.DataFrame({"curve": label, "kind": "observed", "log10_flops": c.x, "score": c.p, "low": low, "high": high}))
     out = pd.concat(frames, ignore_index=True)
     for column in ("log10_flops", "score", "low", "high"):
@@ -1191,7 +1172,7 @@ def neqa_points(table: pd.DataFrame | None = None) -> pd.DataFrame:
             raise ValueError(f"unknown NeQA model {family} / {label}")
         order.append(sizes.index(label))
     table["order"] = order
-    low, high = wilson_interval(table["score"].to_numpy(dtype=float), NEQA_ITEMS)
+    low, high = stats.wilson_interval(table["score"].to_numpy(dtype=float), NEQA_ITEMS)
     table["low"] = low
     table["high"] = high
     table["is_size"] = ~table["model_label"].isin(NEQA_NOT_A_SIZE)
@@ -1659,7 +1640,7 @@ def mixture_free_facts(res: "ChapterResults") -> MixtureFreeFacts:
     above = 0
     for t, f in zip(strong["task"], strong["family"]):
         c = by_key[(t, f)]
-        low, _ = wilson_interval(c.p[0], c.n)
+        low, _ = stats.wilson_interval(c.p[0], c.n)
         above += int(low > c.chance)
     beyond = np.array([start_beyond_mixture_reach(by_key[(t, f)].p, by_key[(t, f)].chance)
                        for t, f in zip(strong["task"], strong["family"])], dtype=bool)
@@ -2039,7 +2020,7 @@ def chapter_results(n_boot: int = 1000) -> ChapterResults:
         fit_points=mixture_curve_points(fits, acc),
         triples=triples,
         extrapolation=extrapolation_summary(triples),
-        gain_fit=stats.regress(usable[["gain1", "gain2"]], n_boot=n_boot, seed_offset=505),
+        gain_fit=stats.regress(usable[["gain1", "gain2"]], n_boot=n_boot, identity="extrapolation triples"),
         neqa=neqa_points(),
         neqa_shapes=pd.DataFrame(),
         tasks=task_table(),

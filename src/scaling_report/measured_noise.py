@@ -19,13 +19,12 @@ ladder, triple and metric, because the same tasks appear in all of them.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from . import data, fmt, noise, rng, stats
+from . import data, fmt, noise, stats
 
 # The paper's convention: the test split where one exists, else val (13 item sets, no overlap).
 PRIMARY_TASKS = (
@@ -56,11 +55,6 @@ AXES = {
     "diagonal": "size at roughly fixed tokens",
 }
 OPEN_LM_DATASETS = ("C4", "RedPajama", "RefinedWeb")
-
-
-def seed_for(identity: str) -> int:
-    """A seed offset keyed by what is resampled, not by position."""
-    return zlib.crc32(identity.encode()) % 1_000_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,7 +246,7 @@ def estimates(ld: LadderData, n_boot: int = stats.N_BOOT, level: float = stats.L
     """Every statistic as (estimate, low, high): percentile intervals over joint bootstrap draws of tasks."""
     t = len(ld.tasks)
     point = _statistics(ld, np.arange(t)[None, :])
-    draws = rng(seed_for("olmo_ladder:" + ",".join(ld.tasks))).integers(0, t, size=(n_boot, t))
+    draws = stats.task_indices(t, n_boot, ("olmo_ladder", ld.tasks))
     boot = _statistics(ld, draws)
     out = {}
     for key, value in point.items():
@@ -378,7 +372,7 @@ def open_lm_estimates(st: OpenLmSteps, n_boot: int = stats.N_BOOT, level: float 
     """Mean cross-dataset correlation of a step's gains and mean within-dataset gain-on-gain r, tasks resampled jointly."""
     t = len(st.tasks)
     point = _open_lm_statistics(st, np.arange(t)[None, :])
-    draws = rng(seed_for("open_lm:" + ",".join(st.tasks))).integers(0, t, size=(n_boot, t))
+    draws = stats.task_indices(t, n_boot, ("open_lm", st.tasks))
     boot = _open_lm_statistics(st, draws)
     return {key: (float(point[key][0]), *stats.percentile_interval(boot[key], level)) for key in point}
 

@@ -23,18 +23,16 @@ noise-corrected momentum correlation is rho = gamma / tau².
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from . import data, fmt, ladders, rng, stats
+from . import data, fmt, ladders, stats
 from .ladders import Ladder
 from .reanalysis import short_ladder
 
-SEED_OFFSET = 300  # chapter 3's random streams start here
 N_TASKS_THREAD = 60  # the thread's simulation used 60 tasks
 BIGBENCH_SUBSAMPLE = 1024  # BIG-G appears to evaluate at most 1024 items per task
 MIN_TASKS = 20  # families with fewer tasks (the inverse-scaling series, 10 tasks) are left out
@@ -76,7 +74,7 @@ def simulate_gains(
     """
     if n_ladders < 1 or n_tasks < 2:
         raise ValueError("need at least one ladder and two tasks")
-    generator = rng(SEED_OFFSET) if generator is None else generator
+    generator = stats.generator("simulated gains") if generator is None else generator
     rho = np.asarray(rho, dtype=float)
     sigma_sq = np.asarray(sigma_sq, dtype=float)
     if (np.abs(rho) > 1).any() or (sigma_sq < 0).any():
@@ -114,12 +112,11 @@ def simulation_band(
     n_sims: int = 2000,
     n_tasks: int = N_TASKS_THREAD,
     level: float = stats.LEVEL,
-    seed_offset: int = SEED_OFFSET + 1,
 ) -> pd.DataFrame:
     """Median and central `level` band of the sample r of `n_sims` simulated `n_tasks`-task ladders,
     at each noise-to-signal ratio and true correlation, next to the closed form."""
     ratios = np.asarray(ratios, dtype=float)
-    generator = rng(seed_offset)
+    generator = stats.generator("simulation band")
     tail = (1 - level) / 2
     frames = []
     for rho in true_rhos:
@@ -217,8 +214,7 @@ def agreement_floor(scores: np.ndarray, n: np.ndarray) -> np.ndarray:
     return d * (1 - d) / n[:, None]
 
 
-def naive_noise_check(ladder: Ladder, cap: int | None = None, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL,
-                      seed_offset: int = SEED_OFFSET + 2) -> pd.DataFrame:
+def naive_noise_check(ladder: Ladder, cap: int | None = None, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL) -> pd.DataFrame:
     """Per step: the observed variance of gains across tasks (bootstrap CI over tasks) against the
     mean naive binomial noise variance of a gain and the shared-items floor.
 
@@ -234,7 +230,7 @@ def naive_noise_check(ladder: Ladder, cap: int | None = None, n_boot: int = stat
     naive = naive_gain_noise(scores, n)
     floor = agreement_floor(scores, n)
     t = len(scores)
-    index_b = rng(seed_offset).integers(0, t, size=(n_boot, t))
+    index_b = stats.task_indices(t, n_boot, (ladder.name, "naive noise"))
     boot_var = gains[index_b].var(axis=1, ddof=1)  # (n_boot, steps)
     boot_excess = boot_var - naive[index_b].mean(axis=1)
     tail = (1 - level) / 2
@@ -318,7 +314,7 @@ def estimate_noise(
     gains: np.ndarray,
     n_boot: int = stats.N_BOOT,
     level: float = stats.LEVEL,
-    seed_offset: int = SEED_OFFSET + 3,
+    identity="noise estimate",
     naive: np.ndarray | None = None,
 ) -> dict:
     """Noise variance, true-gain covariance, variance shares and noise-corrected momentum from one
@@ -327,12 +323,12 @@ def estimate_noise(
     `rho_true` is undefined (NaN) in a bootstrap draw where τ² ≤ 0; `rho_true_defined` is the
     share of draws where it is defined, and its interval is over those draws only. `naive`
     (tasks x steps naive binomial gain variances) adds `ladder_over_naive` = 2σ² / mean(naive),
-    resampled with the same tasks.
+    resampled with the same tasks. `identity` names what is resampled (the ladder), for the seed.
     """
     gains = np.asarray(gains, dtype=float)
     t = gains.shape[0]
     point = noise_estimates(lag_covariances(gains, 2))
-    index = rng(seed_offset).integers(0, t, size=(n_boot, t))
+    index = stats.task_indices(t, n_boot, identity)
     boot = noise_estimates(lag_covariances(gains[index], 2))
     keys = list(ESTIMATE_KEYS)
     if naive is not None:
@@ -366,7 +362,7 @@ def simulate_ladder(
     τ² = γ + idio², the true lag-1 and lag-2 gain covariances are both γ, and the true momentum
     correlation is γ / τ².
     """
-    generator = rng(SEED_OFFSET + 4) if generator is None else generator
+    generator = stats.generator("simulated ladder") if generator is None else generator
     drift = np.zeros(n_sizes - 1) if drift is None else np.asarray(drift, dtype=float)
     a = np.sqrt(gamma) * generator.standard_normal((n_tasks, 1))
     u = np.sqrt(idio_sq) * generator.standard_normal((n_tasks, n_sizes - 1))
@@ -403,7 +399,7 @@ def family_table(ladder_list: list[Ladder], n_boot: int = stats.N_BOOT) -> pd.Da
         if np.isfinite(n).all():
             capped = np.minimum(n, BIGBENCH_SUBSAMPLE) if ladder.benchmark == "bigbench" else n
             naive = naive_gain_noise(scores, capped)
-        est = estimate_noise(np.diff(scores, axis=1), n_boot, naive=naive)
+        est = estimate_noise(np.diff(scores, axis=1), n_boot, identity=(ladder.name, "lag noise"), naive=naive)
         records.append({"ladder": ladder.name, "family": ladder.family, "sizes": len(sizes)} | est)
     return pd.DataFrame(records)
 
@@ -452,7 +448,7 @@ def display_family_table(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def stationarity(ladder: Ladder, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL, seed_offset: int = SEED_OFFSET + 5) -> pd.DataFrame:
+def stationarity(ladder: Ladder, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL) -> pd.DataFrame:
     """The estimates on the lower and the upper half of the ladder's gains, separately, and the
     upper-minus-lower difference of σ² and γ (same bootstrap tasks for both halves).
 
@@ -464,7 +460,7 @@ def stationarity(ladder: Ladder, n_boot: int = stats.N_BOOT, level: float = stat
     split = -(-k // 2)  # lower half: the first ceil(k/2) gains; upper half: the rest
     if k - split < MIN_GAINS:
         raise ValueError(f"{ladder.name}: {k} gains; each half needs {MIN_GAINS}")
-    index = rng(seed_offset).integers(0, t, size=(n_boot, t))
+    index = stats.task_indices(t, n_boot, (ladder.name, "stationarity"))
     halves = {"lower": (0, split), "upper": (split, k)}
     points, boots, records = {}, {}, []
     for name, (a, b) in halves.items():
@@ -505,8 +501,7 @@ def display_halves(halves: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def lag_profile(ladder: Ladder, max_lag: int | None = None, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL,
-                seed_offset: int = SEED_OFFSET + 6) -> pd.DataFrame:
+def lag_profile(ladder: Ladder, max_lag: int | None = None, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL) -> pd.DataFrame:
     """Pooled lag-h covariance of gains for h = 0..max_lag with bootstrap CIs over tasks.
 
     Under the persistent-momentum model every lag ≥ 2 has the same covariance γ; the check is
@@ -517,7 +512,7 @@ def lag_profile(ladder: Ladder, max_lag: int | None = None, n_boot: int = stats.
     t, k = gains.shape
     max_lag = min(k - 1, 4) if max_lag is None else max_lag
     point = lag_covariances(gains, max_lag)
-    index = rng(seed_offset).integers(0, t, size=(n_boot, t))
+    index = stats.task_indices(t, n_boot, (ladder.name, "lag profile"))
     boot = lag_covariances(gains[index], max_lag)
     tail = (1 - level) / 2
     diff_low, diff_high = (np.nan, np.nan)
@@ -538,7 +533,7 @@ def lag_profile(ladder: Ladder, max_lag: int | None = None, n_boot: int = stats.
 # --------------------------------------------------------------------------------------------
 
 
-def triple_correlations(ladder: Ladder, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL, seed_offset: int = SEED_OFFSET + 7) -> tuple[pd.DataFrame, dict]:
+def triple_correlations(ladder: Ladder, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL) -> tuple[pd.DataFrame, dict]:
     """r of successive gains at every consecutive triple, and a test of the thread's claim that
     the smallest triple is the negative one.
 
@@ -552,7 +547,7 @@ def triple_correlations(ladder: Ladder, n_boot: int = stats.N_BOOT, level: float
     if k < 3:
         raise ValueError(f"{ladder.name}: needs at least 4 sizes")
     r = stats.pearson_rows(gains[:, :-1].T, gains[:, 1:].T)  # (k - 1,)
-    index = rng(seed_offset).integers(0, t, size=(n_boot, t))
+    index = stats.task_indices(t, n_boot, (ladder.name, "triples"))
     gb = gains[index]  # (B, T, K)
     rb = stats.pearson_rows(np.swapaxes(gb[..., :-1], -1, -2), np.swapaxes(gb[..., 1:], -1, -2))  # (B, K-1)
     tail = (1 - level) / 2
@@ -629,11 +624,6 @@ NEAR_CHANCE = 0.05  # a task is near chance at a triple when its mean score ther
 MIN_GROUP = 5  # a correlation within a regime needs at least this many tasks at the triple
 
 
-def ladder_seed(ladder_name: str, purpose: str) -> int:
-    """A seed offset keyed by what is resampled (the ladder's identity) and why, not by position."""
-    return SEED_OFFSET + zlib.crc32(f"{ladder_name}|{purpose}".encode()) % 100_000
-
-
 def chance_levels(ladder: Ladder, index: pd.Index) -> np.ndarray:
     """Chance level per task, aligned to `index`."""
     return ladder.rows.groupby(list(ladders.TASK_ID))["chance"].first().reindex(index).to_numpy(dtype=float, na_value=np.nan)
@@ -683,7 +673,7 @@ def regime_correlations(ladder: Ladder, threshold: float = NEAR_CHANCE, n_boot: 
     t = len(scores)
     r_near, r_above, n_near, n_above = _regime_r(scores, chance, threshold)
     if boot_index is None:
-        boot_index = rng(ladder_seed(ladder.name, "regime")).integers(0, t, size=(n_boot, t))
+        boot_index = stats.task_indices(t, n_boot, (ladder.name, "regime"))
     rb_near, rb_above, _, _ = _regime_r(scores[boot_index], chance[boot_index], threshold)
     with np.errstate(invalid="ignore"):
         near_b, above_b = np.nanmean(rb_near, axis=-1), np.nanmean(rb_above, axis=-1)
@@ -719,7 +709,7 @@ def pooled_regime_difference(ladder_list: list[Ladder], threshold: float = NEAR_
         raise ValueError(f"pooled_regime_difference needs ladders that share one task set, got {len(sets)}")
     ((tasks, group),) = sets.items()
     t = len(tasks)
-    index = rng(ladder_seed(" + ".join(sorted(l.name for l in group)), "pooled regime")).integers(0, t, size=(n_boot, t))
+    index = stats.task_indices(t, n_boot, (tuple(sorted(l.name for l in group)), "pooled regime"))
     results = [regime_correlations(ladder, threshold, n_boot, level, boot_index=index) for ladder in group]
     draws = np.mean([r["diff_draws"] for r in results], axis=0)
     low, high = stats.percentile_interval(draws, level)

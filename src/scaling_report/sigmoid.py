@@ -38,6 +38,8 @@ from scipy import optimize, sparse
 from scipy import stats as sps
 from scipy.special import expit
 
+from . import stats
+
 K_MAX = 20.0  # per unit of ln N: a 10%->90% rise over a 1.25x step in size
 X0_MARGIN_DECADES = 3  # midpoints may lie up to three decades outside the fitted sizes
 X0_MARGIN = X0_MARGIN_DECADES * np.log(10.0)
@@ -607,17 +609,16 @@ def ladder_positions(spacing: float) -> np.ndarray:
     return np.array([-step, 0.0, step])
 
 
-def simulate_tasks(spacing: float, population: Population, n_tasks: int, seed_offset: int = 0) -> dict:
+def simulate_tasks(spacing: float, population: Population, n_tasks: int, identity="tasks") -> dict:
     """Draw tasks from `population` and score them at three sizes `spacing` apart.
 
     Returns arrays: k, x0 (n_tasks), progress q and scores y (n_tasks x 3), gains g1 and g2,
-    states (n_tasks x 3) and transition labels. Seeded via `scaling_report.rng(seed_offset)`.
+    states (n_tasks x 3) and transition labels. Seeded by `identity` (what is simulated, see
+    `stats.generator`).
     """
-    from . import rng
-
     if n_tasks < 3:
         raise ValueError("need at least 3 tasks for a correlation")
-    gen = rng(seed_offset)
+    gen = stats.generator(identity)
     x = ladder_positions(spacing)
     x0 = population.x0_offset + population.x0_sd * gen.standard_normal(n_tasks)
     k = population.k_median * np.exp(population.k_sd * gen.standard_normal(n_tasks))
@@ -630,12 +631,12 @@ def simulate_tasks(spacing: float, population: Population, n_tasks: int, seed_of
     }
 
 
-def gain_correlation(spacing: float, population: Population, n_tasks: int = 20000, seed_offset: int = 0) -> float:
+def gain_correlation(spacing: float, population: Population, n_tasks: int = 20000, identity="tasks") -> float:
     """Correlation across simulated tasks of the gain from size 2 to 3 with the gain from 1 to 2.
 
     NaN when either gain has no variance (e.g. identical tasks without noise).
     """
-    sim = simulate_tasks(spacing, population, n_tasks, seed_offset)
+    sim = simulate_tasks(spacing, population, n_tasks, identity)
     return float(_pearson(sim["g1"], sim["g2"]))
 
 
@@ -666,7 +667,7 @@ def linear_regime_correlation(spacing: float, population: Population) -> float:
 
 
 def correlation_grid(
-    doublings, x0_sds, noises, k_medians, k_sd: float = 0.0, n_tasks: int = 24, n_benchmarks: int = 200, seed_offset: int = 0
+    doublings, x0_sds, noises, k_medians, k_sd: float = 0.0, n_tasks: int = 24, n_benchmarks: int = 200, identity="correlation grid"
 ) -> pd.DataFrame:
     """Simulated gain-gain correlation over a grid of ladders and populations, vectorised.
 
@@ -675,12 +676,11 @@ def correlation_grid(
     (common random numbers), so curves over the grid are smooth. Each cell simulates
     n_benchmarks benchmarks of n_tasks tasks: `r` is the correlation over all of their tasks (the
     population value, up to Monte Carlo error) and `lo`/`hi` the 2.5% and 97.5% quantiles of the
-    correlation within one benchmark of n_tasks tasks.
+    correlation within one benchmark of n_tasks tasks. Seeded by `identity`.
     """
-    from . import rng
     from .stats import pearson_rows
 
-    gen = rng(seed_offset)
+    gen = stats.generator(identity)
     total = n_tasks * n_benchmarks
     z_x0 = gen.standard_normal(total)
     z_k = gen.standard_normal(total)
@@ -746,13 +746,6 @@ def max_items_for(ladder) -> float | None:
     return BIGG_MAX_ITEMS if ladder.family.startswith("BIG-G") else None
 
 
-def ladder_seed(ladder_name: str, purpose: str) -> int:
-    """A seed offset keyed by the ladder's identity and the purpose of the draw (see `noise.ladder_seed`)."""
-    from .noise import ladder_seed as keyed
-
-    return keyed(ladder_name, purpose)
-
-
 def select_triples(sizes, low: float, high: float) -> list[tuple[float, float, float]]:
     """Every (s1, s2, s3) of increasing sizes whose two step ratios both lie in [low, high]."""
     sizes = sorted(float(s) for s in sizes)
@@ -782,7 +775,7 @@ def residual_sd(fits: pd.DataFrame, wide: pd.DataFrame) -> np.ndarray:
 
 
 def simulate_fitted_correlations(
-    fits: pd.DataFrame, wide: pd.DataFrame, triple, n_reps: int = 1000, noise: str = "residual", seed_offset: int = 0,
+    fits: pd.DataFrame, wide: pd.DataFrame, triple, n_reps: int = 1000, noise: str = "residual", identity=None,
     sd: np.ndarray | None = None,
 ) -> np.ndarray:
     """Correlations of gains from the fitted curves plus fresh noise, one per replicate.
@@ -790,10 +783,9 @@ def simulate_fitted_correlations(
     fits: rows of `fit_ladder` (index aligned with `wide`, the ladder's raw tasks x sizes matrix).
     noise: "residual" uses each task's residual sd about its fitted curve (misfit counts as
     noise; pass `sd` to reuse `residual_sd(fits, wide)`); "binomial" uses sqrt(p (1 - p) / n_items)
-    at the fitted score (sampling of items only).
+    at the fitted score (sampling of items only). `identity` (what is simulated) seeds the noise.
     """
-    from . import rng
-    from .stats import pearson_rows
+    from .stats import generator, pearson_rows
 
     if noise not in ("residual", "binomial"):
         raise ValueError("noise is 'residual' or 'binomial'")
@@ -806,7 +798,7 @@ def simulate_fitted_correlations(
     else:
         n_items = fits["n_items"].to_numpy(float)[:, None]
         sd = np.sqrt(np.clip(mean * (1 - mean), 0, None) / n_items)
-    gen = rng(seed_offset)
+    gen = generator(("fitted curves", noise) if identity is None else identity)
     y = mean[None, :, :] + sd[None, :, :] * gen.standard_normal((n_reps, *mean.shape))
     return pearson_rows(y[:, :, 1] - y[:, :, 0], y[:, :, 2] - y[:, :, 1])
 
@@ -849,9 +841,10 @@ def reproduction_table(ladder_list=None, fits: pd.DataFrame | None = None, n_rep
                 g1, g2 = scores[ok, 1] - scores[ok, 0], scores[ok, 2] - scores[ok, 1]
                 r = _pearson(g1, g2)
                 lo, hi = fisher_ci(r, int(ok.sum()))
-                seed = ladder_seed(ladder.name, f"reproduction {triple}")  # keyed by what is simulated, not by position
-                sim_res = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "residual", seed, sd=sd_all[ok])
-                sim_bin = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "binomial", seed + 50000)
+                # keyed by what is simulated, not by position
+                sim_res = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "residual", (ladder.name, "reproduction", triple, "residual"),
+                                                       sd=sd_all[ok])
+                sim_bin = simulate_fitted_correlations(lf[ok], wide[ok], triple, n_reps, "binomial", (ladder.name, "reproduction", triple, "binomial"))
                 q = progress(np.log(np.asarray(triple))[None, :], lf["k"].to_numpy(float)[ok, None], lf["x0"].to_numpy(float)[ok, None])
                 decomposition = state_decomposition(g1, g2, transition_labels(classify_states(q)))
                 row = {
@@ -879,31 +872,10 @@ def reproduction_table(ladder_list=None, fits: pd.DataFrame | None = None, n_rep
 STEEP_K = 5.0  # a rise from 10% to 90% within a factor of 2.4 in size
 FLAT_RISE = 0.1  # a fit that moves less than 10% of the way from chance to 1 across the sizes is flat
 NEAR_TOLERANCE = 0.01  # a non-monotone flag whose fall exceeds the tolerance by less than this is marginal
-SEED_GRID, SEED_STATES, SEED_LIMITS, SEED_BOOT = 4100, 4200, 4300, 4400
-
-
-def median_ci(values, n_boot: int = 2000, seed_offset: int = SEED_BOOT, level: float = 0.95) -> tuple[float, float, float]:
-    """Median with a percentile bootstrap interval (resampling the values, seeded)."""
-    from . import rng
-
+def median_ci(values, identity="median", n_boot: int = 2000, level: float = 0.95) -> tuple[float, float, float]:
+    """Median of the finite values with `stats.bootstrap`'s percentile interval, seeded by `identity` (what is resampled)."""
     values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return (np.nan, np.nan, np.nan)
-    draws = np.median(values[rng(seed_offset).integers(0, values.size, (n_boot, values.size))], axis=1)
-    tail = (1 - level) / 2
-    return (float(np.median(values)), float(np.quantile(draws, tail)), float(np.quantile(draws, 1 - tail)))
-
-
-def wilson_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion."""
-    if n == 0:
-        return (np.nan, np.nan)
-    z = sps.norm.ppf(0.5 + level / 2)
-    p = successes / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+    return stats.bootstrap(values[np.isfinite(values)], np.median, n_boot, level, identity=identity)
 
 
 def add_fit_status(fits: pd.DataFrame) -> pd.DataFrame:
@@ -948,13 +920,13 @@ def fit_summary(fits: pd.DataFrame, ladder_list) -> pd.DataFrame:
     from .ladders import size_label
 
     rows = []
-    for i, ladder in enumerate(ladder_list):
+    for ladder in ladder_list:
         f = fits[fits["ladder"] == ladder.name]
         n = len(f)
         counts = f["status"].value_counts()
         rising = f[f["status"].str.startswith("rising")]
-        k_med, k_lo, k_hi = median_ci(rising["k"], seed_offset=SEED_BOOT + i)
-        ratio, ratio_lo, ratio_hi = median_ci(f["noise_ratio"], seed_offset=SEED_BOOT + 20 + i)
+        k_med, k_lo, k_hi = median_ci(rising["k"], (ladder.name, "median k"))
+        ratio, ratio_lo, ratio_hi = median_ci(f["noise_ratio"], (ladder.name, "noise ratio"))
         rejected = int((f["gof_p"] < GOF_LEVEL).sum())
         rows.append({
             "Ladder": _short(ladder.name),
@@ -969,7 +941,7 @@ def fit_summary(fits: pd.DataFrame, ladder_list) -> pd.DataFrame:
             "Median residual sd / binomial sd, uncentred [95% CI]": f"{ratio:.2f} [{ratio_lo:.2f}, {ratio_hi:.2f}]",
         })
         if "noise_ratio_centred" in f:
-            centred = median_ci(f["noise_ratio_centred"], seed_offset=SEED_BOOT + 25 + i)
+            centred = median_ci(f["noise_ratio_centred"], (ladder.name, "noise ratio centred"))
             rows[-1]["Median residual sd / binomial sd, centred [95% CI]"] = f"{centred[0]:.2f} [{centred[1]:.2f}, {centred[2]:.2f}]"
     wide = pd.DataFrame(rows).set_index("Ladder").T.astype(str)
     wide.columns.name = None
@@ -1051,8 +1023,8 @@ def thread_state_table(states: pd.DataFrame) -> pd.DataFrame:
 def simulated_states(population: Population = REFERENCE, spacings=STATE_SPACINGS, n_tasks: int = 20000) -> pd.DataFrame:
     """Transition frequencies and contributions to r in simulation, one block per spacing."""
     blocks = []
-    for i, spacing in enumerate(spacings):
-        sim = simulate_tasks(spacing, population, n_tasks, SEED_STATES + i)
+    for spacing in spacings:
+        sim = simulate_tasks(spacing, population, n_tasks, ("states", float(spacing)))
         d = state_decomposition(sim["g1"], sim["g2"], sim["transitions"])
         d.insert(0, "spacing", float(spacing))
         d["r"] = _pearson(sim["g1"], sim["g2"])
@@ -1074,7 +1046,7 @@ def explorer_grid(n_tasks: int = BENCHMARK_TASKS, n_benchmarks: int = N_BENCHMAR
     """The explorer's precomputed grid: x0 spread in decades, spacing in doublings per step."""
     grid = correlation_grid(
         EXPLORER_DOUBLINGS, EXPLORER_X0_DECADES * np.log(10.0), EXPLORER_NOISES, EXPLORER_KS,
-        n_tasks=n_tasks, n_benchmarks=n_benchmarks, seed_offset=SEED_GRID,
+        n_tasks=n_tasks, n_benchmarks=n_benchmarks, identity="correlation grid",
     )
     grid["x0_decades"] = np.round(grid["x0_sd"] / np.log(10.0), 2)
     return grid
@@ -1096,13 +1068,13 @@ def limit_checks(n_tasks: int = 200000) -> dict:
     pure_noise = Population(x0_sd=np.log(10.0), k_median=0.0, noise=0.05)
     linear = Population(x0_sd=0.0, k_median=0.2, k_sd=0.5, noise=0.005)
     out = {
-        "pure_noise_sim": gain_correlation(8.0, pure_noise, n_tasks, SEED_LIMITS),
+        "pure_noise_sim": gain_correlation(8.0, pure_noise, n_tasks, ("limit", "pure noise")),
         "pure_noise_exact": -0.5,
-        "wide_sim": gain_correlation(2.0**40, Population(x0_sd=np.log(10.0), k_median=1.0), n_tasks, SEED_LIMITS + 1),
+        "wide_sim": gain_correlation(2.0**40, Population(x0_sd=np.log(10.0), k_median=1.0), n_tasks, ("limit", "wide")),
         "wide_exact": -1.0,
-        "fine_sim": gain_correlation(2.0**0.01, Population(x0_sd=np.log(10.0), k_median=1.0), n_tasks, SEED_LIMITS + 2),
+        "fine_sim": gain_correlation(2.0**0.01, Population(x0_sd=np.log(10.0), k_median=1.0), n_tasks, ("limit", "fine")),
         "fine_exact": 1.0,
-        "linear_sim": gain_correlation(1.5, linear, n_tasks, SEED_LIMITS + 3),
+        "linear_sim": gain_correlation(1.5, linear, n_tasks, ("limit", "linear")),
         "linear_exact": linear_regime_correlation(1.5, linear),
     }
     out["max_error"] = max(abs(out[f"{key}_sim"] - out[f"{key}_exact"]) for key in ("pure_noise", "wide", "fine", "linear"))
@@ -1113,11 +1085,10 @@ def limit_checks(n_tasks: int = 200000) -> dict:
 # Printed bands with stable digits (E6) and the fitted population (E8)
 
 BAND_BENCHMARKS = 100_000  # benchmarks per printed band: Monte Carlo error of its quantiles below 0.003
-SEED_BAND = 4500
 
 
 def benchmark_band(spacing: float, population: Population, n_tasks: int = BENCHMARK_TASKS, n_benchmarks: int = BAND_BENCHMARKS,
-                   seed_offset: int = SEED_BAND, level: float = 0.95, n_batches: int = 20) -> dict:
+                   identity="benchmark band", level: float = 0.95, n_batches: int = 20) -> dict:
     """Central `level` range of the correlation of successive gains within one benchmark of
     `n_tasks` tasks drawn from `population`, from `n_benchmarks` simulated benchmarks.
 
@@ -1129,7 +1100,7 @@ def benchmark_band(spacing: float, population: Population, n_tasks: int = BENCHM
 
     if n_benchmarks % n_batches:
         raise ValueError("n_benchmarks must be a multiple of n_batches")
-    sim = simulate_tasks(spacing, population, n_tasks * n_benchmarks, seed_offset)
+    sim = simulate_tasks(spacing, population, n_tasks * n_benchmarks, identity)
     r = pearson_rows(sim["g1"].reshape(n_benchmarks, n_tasks), sim["g2"].reshape(n_benchmarks, n_tasks))
     tail = (1 - level) / 2
     low, median, high = np.quantile(r, [tail, 0.5, 1 - tail])
@@ -1205,9 +1176,9 @@ def noise_reconciliation(ladder_list, fits: pd.DataFrame, n_boot: int = 1000) ->
         f = fits[fits["ladder"] == ladder.name].set_index("task")
         for label, mask in (("MMLU", tasks.str.startswith(MMLU_PREFIX)), ("not MMLU", ~tasks.str.startswith(MMLU_PREFIX))):
             est = noise.estimate_noise(np.diff(scores[mask], axis=1), n_boot, naive=noise.naive_gain_noise(scores[mask], n[mask]),
-                                       seed_offset=noise.ladder_seed(ladder.name, f"reconcile {label}"))
+                                       identity=(ladder.name, f"reconcile {label}"))
             ratio_sq = f.loc[list(tasks[mask]), "noise_ratio_centred"].to_numpy(float) ** 2
-            med, lo, hi = bootstrap(ratio_sq, np.median, n_boot, seed_offset=noise.ladder_seed(ladder.name, f"residual {label}"))
+            med, lo, hi = bootstrap(ratio_sq, np.median, n_boot, identity=(ladder.name, f"residual {label}"))
             rows.append({"ladder": ladder.name, "tasks": label, "n_tasks": int(mask.sum()),
                          "lag": est["ladder_over_naive"], "lag_low": est["ladder_over_naive_low"], "lag_high": est["ladder_over_naive_high"],
                          "residual": med, "residual_low": lo, "residual_high": hi})
@@ -1374,22 +1345,22 @@ def display_hierarchical(populations: pd.DataFrame, separate: pd.DataFrame, hier
 LOGIT_MARGIN = 0.02  # scores within this of chance or of the fitted ceiling are too close to a bound for a logit
 
 
-def logit_gain_test(ladder, hier: pd.DataFrame, triples, noise_scale: float = 1.0, n_reps: int = 500, seed_offset: int = 0) -> pd.DataFrame:
+def logit_gain_test(ladder, hier: pd.DataFrame, triples, noise_scale: float = 1.0, n_reps: int = 500) -> pd.DataFrame:
     """On the logit scale of each task's own range, z = logit((p - c)/(h - c)), a sigmoid is the
     line k (ln N - x0), so both gains of a triple are k times the step: across tasks they correlate
     positively (r = 1 with equal steps and no noise). Per triple: the observed r of z-gains among
     the tasks whose hierarchical fit rises and whose three scores lie inside (c, h) by
     LOGIT_MARGIN, and the median and 95% range of r when the same tasks' fitted curves get fresh
-    normal noise of sd `noise_scale` times the binomial sd (the hierarchical fit's noise factor).
+    normal noise of sd `noise_scale` times the binomial sd (the hierarchical fit's noise factor),
+    seeded by the ladder and the triple.
     """
-    from . import rng
     from .ladders import TASK_ID
-    from .stats import fisher_ci, pearson_rows
+    from .stats import fisher_ci, generator, pearson_rows
 
     wide = ladder.matrix("raw")
     h = hier.set_index("task")
     records = []
-    for ti, triple in enumerate(triples):
+    for triple in triples:
         tasks = [t for t in h.index if t in wide.index.get_level_values("task")]
         scores = wide.reset_index(level=["subtask", "task_metric"], drop=True).loc[tasks, list(triple)].to_numpy(float)
         hh = h.loc[tasks]
@@ -1405,7 +1376,7 @@ def logit_gain_test(ladder, hier: pd.DataFrame, triples, noise_scale: float = 1.
         n_items = ladder.rows.groupby("task")["n_items"].max().reindex(np.asarray(tasks)[inside]).to_numpy(float)[:, None]
         if ladder.family.startswith("BIG-G"):
             n_items = np.minimum(n_items, BIGG_MAX_ITEMS)
-        sim = mean + noise_scale * np.sqrt(mean * (1 - mean) / n_items) * rng(seed_offset + ti).standard_normal((n_reps, *mean.shape))
+        sim = mean + noise_scale * np.sqrt(mean * (1 - mean) / n_items) * generator((ladder.name, "logit gains", triple)).standard_normal((n_reps, *mean.shape))
         qs = np.clip((sim - c[inside]) / (ceil[inside] - c[inside]), 1e-3, 1 - 1e-3)
         zs = np.log(qs / (1 - qs))
         rs = pearson_rows(zs[..., 1] - zs[..., 0], zs[..., 2] - zs[..., 1])
@@ -1436,8 +1407,6 @@ def plateau_check(frame: pd.DataFrame, task: str = "auto_debugging", family: str
     PaLM prints scores to a tenth of a percent; when they are all whole counts out of one small n,
     that n is the number of items, and the interval says how far a flat step could hide a gain.
     """
-    from statsmodels.stats.proportion import proportion_confint
-
     rows = frame[(frame["family"] == family) & (frame["task"] == task)].sort_values("n_params")
     if rows.empty:
         raise ValueError(f"no scores for {family} {task}")
@@ -1446,7 +1415,7 @@ def plateau_check(frame: pd.DataFrame, task: str = "auto_debugging", family: str
     if n is None:
         raise ValueError(f"{task}: scores are not whole counts out of any n up to 500")
     counts = np.round(scores * n).astype(int)
-    low, high = proportion_confint(counts, n, alpha=1 - level, method="wilson")
+    low, high = stats.wilson_interval(counts / n, n, level)
     return {"task": task, "sizes": rows["n_params"].tolist(), "scores": scores.tolist(), "n_items": n, "counts": counts.tolist(),
             "low": np.asarray(low).tolist(), "high": np.asarray(high).tolist()}
 
@@ -1466,7 +1435,6 @@ def limits_table(limits: dict) -> pd.DataFrame:
     ])
 
 
-SEED_FITTED = 4600
 
 
 @dataclass(frozen=True)
@@ -1686,8 +1654,7 @@ def chapter_results() -> ChapterResults:
         hier_tables.append(table)
         populations.append(population)
         for label, (low, high) in SPACING_CLASSES.items():
-            test = logit_gain_test(ladder, table, select_triples(ladder.sizes, low, high), population["noise_scale"],
-                                   seed_offset=ladder_seed(ladder.name, f"logit gains {label}"))
+            test = logit_gain_test(ladder, table, select_triples(ladder.sizes, low, high), population["noise_scale"])
             logit_frames.append(test.assign(**{"class": label}))
     hierarchical, populations = pd.concat(hier_tables, ignore_index=True), pd.DataFrame(populations)
     logit = pd.concat(logit_frames, ignore_index=True)
@@ -1698,16 +1665,16 @@ def chapter_results() -> ChapterResults:
     slow = grid[np.isclose(grid["x0_decades"], 1.0) & np.isclose(grid["noise"], 0.02) & np.isclose(grid["k"], EXPLORER_KS[0])]
     ref_band = benchmark_band(8.0, REFERENCE)
     fitted = fitted_population(fits)
-    fitted_band = benchmark_band(8.0, fitted, seed_offset=SEED_BAND + 1)
+    fitted_band = benchmark_band(8.0, fitted, identity=("benchmark band", "fitted"))
     block = {sp: states[states["spacing"] == sp].set_index("transition") for sp in STATE_SPACINGS}
     bigg = fits[fits["family"] == "BIG-G T=0"]
     rising = fits[fits["status"].str.startswith("rising")]
     outside = fits[fits["status"] == "rising, midpoint outside"]
     nonmono = int((fits["status"] == "non-monotone").sum())
-    nonmono_ci = wilson_ci(nonmono, len(fits))
-    k_all = median_ci(rising["k"], seed_offset=SEED_BOOT + 33)
+    nonmono_ci = stats.share_interval(nonmono, len(fits))
+    k_all = median_ci(rising["k"], ("all ladders", "median k"))
     rejected = fits["gof_p"] < GOF_LEVEL
-    frac = median_ci(noise_fraction_of_range(fits), seed_offset=SEED_BOOT + 70)
+    frac = median_ci(noise_fraction_of_range(fits), ("all ladders", "noise fraction of range"))
     harness = fits[fits["benchmark"] != "bigbench"]
     by_regime = harness.groupby(["ladder", "regime"])["noise_ratio_centred"].median().unstack()
     rising_other = harness[harness["regime"] == "rising, not MMLU"]
@@ -1738,8 +1705,8 @@ def chapter_results() -> ChapterResults:
         band_se_max=float(max(ref_band["low_se"], ref_band["high_se"], fitted_band["low_se"], fitted_band["high_se"])),
         ref_band_low=ref_band["low"], ref_band_high=ref_band["high"],
         fitted_k=_estimate(k_all), fitted_noise=fitted.noise,
-        fitted_r_d3_ref_noise=gain_correlation(8.0, replace(fitted, noise=REFERENCE.noise), 200_000, SEED_FITTED),
-        fitted_r_d3_fitted_noise=gain_correlation(8.0, fitted, 200_000, SEED_FITTED),
+        fitted_r_d3_ref_noise=gain_correlation(8.0, replace(fitted, noise=REFERENCE.noise), 200_000, "fitted population"),
+        fitted_r_d3_fitted_noise=gain_correlation(8.0, fitted, 200_000, "fitted population"),
         fitted_band_low=fitted_band["low"], fitted_band_high=fitted_band["high"], grid_cells=len(grid), grid_benchmarks=N_BENCHMARKS,
         state_low=STATE_LOW, state_high=STATE_HIGH,
         share_222_2=float(block[2.0].loc["2→2→2", "share"]), contrib_222_2=float(block[2.0].loc["2→2→2", "contribution"]),
@@ -1761,8 +1728,8 @@ def chapter_results() -> ChapterResults:
         all_inside=int((fits["status"] == "rising, midpoint inside").sum()),
         all_midpoint_above=int((outside["x0"] > outside["log_n_max"]).sum()), all_midpoint_below=int((outside["x0"] < outside["log_n_min"]).sum()),
         all_k=_estimate(k_all), all_rise_decades=rise_decades(k_all[0]),
-        noise_ratio_uncentred=_estimate(median_ci(fits["noise_ratio"], seed_offset=SEED_BOOT + 53)),
-        noise_ratio_centred=_estimate(median_ci(fits["noise_ratio_centred"], seed_offset=SEED_BOOT + 54)),
+        noise_ratio_uncentred=_estimate(median_ci(fits["noise_ratio"], ("all ladders", "noise ratio"))),
+        noise_ratio_centred=_estimate(median_ci(fits["noise_ratio_centred"], ("all ladders", "noise ratio centred"))),
         mmlu_ratio_min=float(by_regime["MMLU"].min()), mmlu_ratio_max=float(by_regime["MMLU"].max()),
         rising_other_ratio_min=float(by_regime["rising, not MMLU"].min()), rising_other_ratio_max=float(by_regime["rising, not MMLU"].max()),
         rising_other_n=len(rising_other),
@@ -1775,9 +1742,9 @@ def chapter_results() -> ChapterResults:
         pythia_other_lag=fmt.estimate(*rec.loc[(pythia, "not MMLU"), ["lag", "lag_low", "lag_high"]]),
         pythia_other_residual=fmt.estimate(*rec.loc[(pythia, "not MMLU"), ["residual", "residual_low", "residual_high"]]),
         free_rising=int(free["status"].str.startswith("rising").sum()), bigg_rising=int(bigg["status"].str.startswith("rising").sum()),
-        free_ceiling=_estimate(median_ci(free.loc[free["status"].str.startswith("rising"), "ceiling"], seed_offset=SEED_BOOT + 60)),
+        free_ceiling=_estimate(median_ci(free.loc[free["status"].str.startswith("rising"), "ceiling"], ("free ceiling", "rising"))),
         free_rising_own_ceiling=int(own_rising.sum()),
-        free_ceiling_own=_estimate(median_ci(free.loc[own_rising, "ceiling"], seed_offset=SEED_BOOT + 61)),
+        free_ceiling_own=_estimate(median_ci(free.loc[own_rising, "ceiling"], ("free ceiling", "own rising"))),
         hier_rising_min=int(hier_rising.min()), hier_rising_max=int(hier_rising.max()),
         hier_ceiling_min=float(populations["ceiling_median"].min()), hier_ceiling_max=float(populations["ceiling_median"].max()),
         hier_log_k_sd_min=float(populations["log_k_sd"].min()), hier_log_k_sd_max=float(populations["log_k_sd"].max()),

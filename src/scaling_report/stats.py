@@ -4,8 +4,9 @@
   dropped. Every regression of one gain on another in the book (Chapters 1 and 2,
   `scaling-report analyze`, the inverse-scaling fits) goes through it.
 * Intervals: `fisher_interval` (Fisher's z, the same interval as scipy's
-  `pearsonr(...).confidence_interval()`), `percentile_interval` for draws, and Wilson intervals
-  for shares through statsmodels (`share_interval`).
+  `pearsonr(...).confidence_interval()`), `percentile_interval` for draws, and the one Wilson
+  interval for proportions (`wilson_interval`, elementwise, through statsmodels; `share_interval`
+  for one count).
 * One bootstrap: `task_weights` draws how often each task enters a resample, seeded by the
   identity of what is resampled (`seed_for`, a stable hash), never by a position in a list.
   `bootstrap_r` applies the same draws to many fits at once, so fits that share tasks are
@@ -97,9 +98,29 @@ def percentile_interval(draws, level: float = LEVEL, axis: int | None = None):
     return (float(np.quantile(draws, tail)), float(np.quantile(draws, 1 - tail)))
 
 
+def wilson_interval(p, n, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided Wilson score interval for proportions p observed on n items (statsmodels), elementwise.
+
+    centre = (p + z²/2n) / (1 + z²/n), half-width = z / (1 + z²/n) · sqrt(p(1-p)/n + z²/4n²),
+    clipped to [0, 1]. p may be a rounded fraction, so the count p·n need not be whole; a NaN p
+    or n gives a NaN interval.
+    """
+    p = np.asarray(p, dtype=float)
+    n = np.asarray(n, dtype=float)
+    # NaN (a missing score) passes through as a NaN interval.
+    if np.any(n <= 0):
+        raise ValueError(f"item counts must be positive, got {n[n <= 0].ravel()[:5].tolist()}")
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError(f"proportions must lie in [0, 1], got {p[(p < 0) | (p > 1)].ravel()[:5].tolist()}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
+    low, high = proportion_confint(p * n, n, alpha=1 - level, method="wilson")
+    return np.asarray(low, dtype=float)[()], np.asarray(high, dtype=float)[()]  # [()]: a scalar for scalar input
+
+
 def share_interval(count: int, total: int, level: float = LEVEL) -> tuple[float, float]:
-    """Wilson interval for a share (statsmodels)."""
-    low, high = proportion_confint(count, total, alpha=1 - level, method="wilson")
+    """`wilson_interval` of a share count / total, as floats."""
+    low, high = wilson_interval(count / total if total else 0.0, total, level)  # total 0 fails the count check
     return float(low), float(high)
 
 
