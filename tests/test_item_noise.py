@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.special import expit
 
@@ -69,8 +70,8 @@ class TestSimulatedNoise:
         assert structure["noise_corr_lag1"] > 0.1
 
     def test_run_to_run_noise_adds_its_variance(self):
-        base = I.noise_structure(I.simulate(SMALL, seed_offset=7)["noise"])["noise_var"]
-        with_run = I.noise_structure(I.simulate(replace(SMALL, run_sd=0.03), seed_offset=7)["noise"])["noise_var"]
+        base = I.noise_structure(I.simulate(SMALL, identity="paired")["noise"])["noise_var"]
+        with_run = I.noise_structure(I.simulate(replace(SMALL, run_sd=0.03), identity="paired")["noise"])["noise_var"]
         assert with_run - base == pytest.approx(0.03**2, rel=0.1)
 
 
@@ -87,10 +88,13 @@ class TestEstimatorUnderItemNoise:
     def test_recovers_truth_under_its_own_assumption(self):
         # Fresh items per size: noise independent across sizes. The estimator is then right up to
         # the fading of momentum along a sigmoid (gamma1 > gamma2), which this checks separately.
-        check = I.check_estimator(replace(I.BASE, shared_items=False, momentum_sd=0.2))
-        assert abs(check["momentum_from_noise"]) < 0.05 * check["true_gamma"]
-        assert check["est_gamma"] == pytest.approx(check["true_gamma"], rel=0.1)
-        assert check["true_gamma1"] > check["true_gamma"]  # momentum in score units fades through a rise
+        # One ladder's lag-2 noise covariance scatters by about 5% of gamma around zero, so eight
+        # ladders are averaged: their mean has a Monte Carlo error of about 2% of gamma.
+        model = replace(I.BASE, shared_items=False, momentum_sd=0.2)
+        checks = pd.DataFrame([I.check_estimator(model, identity=("own assumption", k)) for k in range(8)]).mean()
+        assert abs(checks["momentum_from_noise"]) < 0.06 * checks["true_gamma"]
+        assert checks["est_gamma"] == pytest.approx(checks["true_gamma"], rel=0.1)
+        assert checks["true_gamma1"] > checks["true_gamma"]  # momentum in score units fades through a rise
 
     def test_shared_items_lower_the_estimated_noise(self):
         check = I.check_estimator(replace(I.BASE, guess_sd=0.15))

@@ -114,11 +114,11 @@ class TestWilsonInterval:
 class TestBootstrap:
     def test_deterministic(self):
         frame = _bivariate(0.2, 30)
-        assert stats.bootstrap_r(frame.gain1, frame.gain2) == stats.bootstrap_r(frame.gain1, frame.gain2)
+        assert stats.bootstrap_r(frame.gain1, frame.gain2, "a") == stats.bootstrap_r(frame.gain1, frame.gain2, "a")
 
     def test_interval_near_fisher_for_normal_data(self):
         frame = _bivariate(0.4, 400, seed=3)
-        boot = stats.bootstrap_r(frame.gain1, frame.gain2, n_boot=4000)
+        boot = stats.bootstrap_r(frame.gain1, frame.gain2, "a", n_boot=4000)
         fisher = stats.fisher_ci(np.corrcoef(frame.gain1, frame.gain2)[0, 1], 400)
         assert boot[0] == pytest.approx(fisher[0], abs=0.03) and boot[1] == pytest.approx(fisher[1], abs=0.03)
 
@@ -141,14 +141,14 @@ class TestPercentileInterval:
 class TestBootstrapStatistic:
     def test_mean_interval_close_to_normal_theory(self):
         values = np.random.default_rng(5).normal(2.0, 1.0, size=400)
-        estimate, low, high = stats.bootstrap(values, np.mean, n_boot=4000)
+        estimate, low, high = stats.bootstrap(values, np.mean, n_boot=4000, identity="a")
         half = 1.96 * values.std(ddof=1) / np.sqrt(400)
         assert estimate == pytest.approx(values.mean())
         assert low == pytest.approx(values.mean() - half, abs=0.02) and high == pytest.approx(values.mean() + half, abs=0.02)
 
-    def test_deterministic_for_a_seed_offset(self):
+    def test_deterministic_for_an_identity(self):
         values = np.arange(30.0)
-        assert stats.bootstrap(values, np.median, seed_offset=3) == stats.bootstrap(values, np.median, seed_offset=3)
+        assert stats.bootstrap(values, np.median, identity="a") == stats.bootstrap(values, np.median, identity="a")
 
 
 class TestFit:

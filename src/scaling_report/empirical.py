@@ -139,7 +139,7 @@ def chinchilla_vs_gopher() -> dict[str, HeadToHead]:
         diff = (wide["Chinchilla"] - wide["Gopher"]).round(6)
         improved, worse = int((diff > 0).sum()), int((diff < 0).sum())
         share_low, share_high = stats.share_interval(improved, len(diff))
-        mean_gain, gain_low, gain_high = stats.bootstrap(diff.to_numpy(), np.mean)
+        mean_gain, gain_low, gain_high = stats.bootstrap(diff.to_numpy(), np.mean, identity=("Chinchilla - Gopher", name))
         out[name] = HeadToHead(
             benchmark=name,
             n=len(diff),
@@ -257,7 +257,7 @@ class FineSummary:
 def fine_summary(table: pd.DataFrame) -> FineSummary:
     """Counts over the consecutive triples of the fine ladders, with a bootstrap CI for the median r."""
     r = table["r"].to_numpy()
-    median_r, median_low, median_high = stats.bootstrap(r, np.median, seed_offset=1)
+    median_r, median_low, median_high = stats.bootstrap(r, np.median, identity="median r, triples as independent")
     families = sorted(table["family"].unique())
     return FineSummary(
         n_ladders=int(table["ladder"].nunique()),

@@ -37,9 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from . import noise, rng
+from . import noise, stats
 
-SEED_OFFSET = 3500  # the item simulation's random streams
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(48)  # probabilists' Hermite: E over N(0, 1)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
 
@@ -100,9 +99,12 @@ def expected_scores(model: ItemModel, theta: np.ndarray) -> np.ndarray:
     return model.chance + (1 - model.chance) * (s @ _WEIGHTS)
 
 
-def simulate(model: ItemModel, seed_offset: int = SEED_OFFSET) -> dict[str, np.ndarray]:
-    """Observed and true scores (tasks x sizes) of one simulated ladder, and the noise between them."""
-    generator = rng(seed_offset)
+def simulate(model: ItemModel, identity=None) -> dict[str, np.ndarray]:
+    """Observed and true scores (tasks x sizes) of one simulated ladder, and the noise between them.
+
+    Seeded by the model itself unless `identity` says otherwise (two models given one identity
+    share their random numbers: a paired comparison)."""
+    generator = stats.generator(("item simulation", model) if identity is None else identity)
     t, n, k = model.n_tasks, model.n_items, model.n_sizes
     theta = abilities(model, generator)
     item_shape = (t, 1, n) if model.shared_items else (t, k, n)
@@ -131,7 +133,7 @@ def noise_structure(noise_matrix: np.ndarray) -> dict[str, float]:
     return {"noise_var": float(var.mean()), "noise_corr_lag1": corr(1), "noise_corr_lag2": corr(2)}
 
 
-def check_estimator(model: ItemModel, seed_offset: int = SEED_OFFSET) -> dict[str, float]:
+def check_estimator(model: ItemModel, identity=None) -> dict[str, float]:
     """The lag decomposition on one simulated ladder against the truth it is meant to recover.
 
     Truth: the lag covariances of the true (item-population) gains, gamma1 and gamma2, and tau²
@@ -142,7 +144,7 @@ def check_estimator(model: ItemModel, seed_offset: int = SEED_OFFSET) -> dict[st
     N2: noise that persists across two steps and is booked as momentum; `sigma_sq_effective` is
     −N1, the part of a score's noise that does not carry over to the next size.
     """
-    sim = simulate(model, seed_offset)
+    sim = simulate(model, identity)
     est = noise.noise_estimates(noise.lag_covariances(np.diff(sim["observed"], axis=1), 2))
     truth = noise.lag_covariances(np.diff(sim["true"], axis=1), 2)
     gain_noise = noise.lag_covariances(np.diff(sim["noise"], axis=1), 2)
@@ -186,14 +188,13 @@ MOMENTUM_SETTINGS = {"no momentum (random walk)": 0.0, "momentum": 0.2}
 
 def sensitivity_table(base: ItemModel = BASE, scenarios: dict[str, dict] = SCENARIOS,
                       momentum: dict[str, float] = MOMENTUM_SETTINGS) -> pd.DataFrame:
-    """`check_estimator` for every scenario x momentum setting (seeds keyed by the setting's position
-    in these fixed tables, so each row is reproducible on its own)."""
+    """`check_estimator` for every scenario x momentum setting (each seeded by its model, so each
+    row is reproducible on its own)."""
     rows = []
-    for i, (name, changes) in enumerate(scenarios.items()):
-        for j, (m_name, m_sd) in enumerate(momentum.items()):
+    for name, changes in scenarios.items():
+        for m_name, m_sd in momentum.items():
             model = replace(base, momentum_sd=m_sd, **changes)
-            rows.append({"scenario": name, "momentum": m_name, "momentum_sd": m_sd}
-                        | check_estimator(model, SEED_OFFSET + 10 * i + j))
+            rows.append({"scenario": name, "momentum": m_name, "momentum_sd": m_sd} | check_estimator(model))
     return pd.DataFrame(rows)
 
 
@@ -227,10 +228,10 @@ def display_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
 CHECK_MODEL = ItemModel(n_tasks=65, n_items=200, n_sizes=8)  # Pythia's shape: 65 tasks, 8 sizes
 
 
-def replicate_scores(model: ItemModel, n_reps: int, seed_offset: int = SEED_OFFSET + 100) -> tuple[np.ndarray, np.ndarray]:
+def replicate_scores(model: ItemModel, n_reps: int) -> tuple[np.ndarray, np.ndarray]:
     """One fixed set of tasks (abilities drawn once), scored `n_reps` times on fresh item samples:
     observed scores (n_reps, tasks, sizes) and the true scores (tasks, sizes)."""
-    generator = rng(seed_offset)
+    generator = stats.generator(("item replicates", model, n_reps))
     theta = abilities(model, generator)
     t, n, k = model.n_tasks, model.n_items, model.n_sizes
     out = np.empty((n_reps, t, k))
@@ -245,8 +246,7 @@ def replicate_scores(model: ItemModel, n_reps: int, seed_offset: int = SEED_OFFS
     return out, expected_scores(model, theta)
 
 
-def reproduction_check(model: ItemModel = CHECK_MODEL, n_reps: int = 200, level: float = 0.95,
-                       seed_offset: int = SEED_OFFSET + 100) -> pd.DataFrame:
+def reproduction_check(model: ItemModel = CHECK_MODEL, n_reps: int = 200, level: float = 0.95) -> pd.DataFrame:
     """What chapter 4's check assumes against what shared items do, with the true curves known.
 
     The check simulates the correlation of successive gains from each task's curve plus noise that
@@ -256,11 +256,9 @@ def reproduction_check(model: ItemModel = CHECK_MODEL, n_reps: int = 200, level:
     of item-level r inside the independent-noise central `level` range (`level` if the check is
     calibrated).
     """
-    from . import stats
-
-    observed, true = replicate_scores(model, n_reps, seed_offset)
+    observed, true = replicate_scores(model, n_reps)
     noise_sd = (observed - true).std(axis=0)  # per task and size, over replicates
-    independent = true + noise_sd * rng(seed_offset + 1).standard_normal(observed.shape)
+    independent = true + noise_sd * stats.generator(("independent noise", model, n_reps)).standard_normal(observed.shape)
     tail = (1 - level) / 2
     rows = []
     for j in range(model.n_sizes - 2):
@@ -280,8 +278,8 @@ CHECK_SCENARIOS = {"shared items": {}, "shared items, shared guessing at chance"
 def reproduction_checks(base: ItemModel = CHECK_MODEL, scenarios: dict[str, dict] = CHECK_SCENARIOS, n_reps: int = 200) -> pd.DataFrame:
     """`reproduction_check` per scenario, averaged over the ladder's triples."""
     rows = []
-    for i, (name, changes) in enumerate(scenarios.items()):
-        table = reproduction_check(replace(base, **changes), n_reps, seed_offset=SEED_OFFSET + 100 + 10 * i)
+    for name, changes in scenarios.items():
+        table = reproduction_check(replace(base, **changes), n_reps)
         rows.append({"scenario": name, "item_median": float(table["item_median"].mean()),
                      "independent_median": float(table["independent_median"].mean()),
                      "shift": float((table["item_median"] - table["independent_median"]).mean()),

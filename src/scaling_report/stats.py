@@ -243,12 +243,9 @@ def weighted_r(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.where((n >= 3) & (cxx > tiny) & (cyy > 1e-12 * np.maximum(syy, 1e-300)), np.clip(r, -1, 1), np.nan)
 
 
-def bootstrap_r(x, y, n_boot: int = N_BOOT, level: float = LEVEL, seed_offset: int = 0, identity=None) -> tuple[float, float]:
-    """Percentile bootstrap interval for r of one fit, resampling tasks (pairs).
-
-    Seeded by `identity` (what is resampled); `seed_offset` is the older keying, kept for callers
-    that have no identity yet.
-    """
+def bootstrap_r(x, y, identity, n_boot: int = N_BOOT, level: float = LEVEL) -> tuple[float, float]:
+    """Percentile bootstrap interval for r of one fit, resampling tasks (pairs), seeded by
+    `identity` (what is resampled: a ladder and triple, say)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
@@ -256,7 +253,7 @@ def bootstrap_r(x, y, n_boot: int = N_BOOT, level: float = LEVEL, seed_offset: i
     n = len(x)
     if n < 4 or n_boot <= 0:
         return (np.nan, np.nan)
-    draws = weighted_r(x, y, task_weights(n, n_boot, ("offset", seed_offset) if identity is None else identity))[0]
+    draws = weighted_r(x, y, task_weights(n, n_boot, identity))[0]
     if np.isfinite(draws).sum() < n_boot / 2:
         return (np.nan, np.nan)
     return percentile_interval(draws, level)
@@ -297,16 +294,16 @@ def effective_number(draws: np.ndarray) -> float:
     return float(m * m / np.nansum(corr))
 
 
-def bootstrap(values, statistic, n_boot: int = N_BOOT, level: float = LEVEL, seed_offset: int = 0, identity=None) -> tuple[float, float, float]:
-    """A statistic (`np.mean`, `np.median`, ...) of `values` with a seeded percentile bootstrap interval.
+def bootstrap(values, statistic, n_boot: int = N_BOOT, level: float = LEVEL, *, identity) -> tuple[float, float, float]:
+    """A statistic (`np.mean`, `np.median`, ...) of `values` with a percentile bootstrap interval
+    seeded by `identity` (what is resampled).
 
-    Returns (estimate, low, high); `statistic` must accept `axis=1`. Seeded by `identity` when
-    given, else by `seed_offset`.
+    Returns (estimate, low, high); `statistic` must accept `axis=1`.
     """
     values = np.asarray(values, dtype=float)
     if values.size == 0:
         return (np.nan, np.nan, np.nan)
-    index = task_indices(values.size, n_boot, ("offset", seed_offset) if identity is None else identity)
+    index = task_indices(values.size, n_boot, identity)
     low, high = percentile_interval(statistic(values[index], axis=1), level)
     return (float(statistic(values)), low, high)
 
@@ -420,8 +417,8 @@ def pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return fit(x, y)["r"]
 
 
-def regress(frame: pd.DataFrame, formula: str = "gain2 ~ gain1", n_boot: int = N_BOOT, seed_offset: int = 0, identity=None) -> dict:
-    """`fit` of one predictor on a frame, plus a bootstrap interval: a tidy dict.
+def regress(frame: pd.DataFrame, formula: str = "gain2 ~ gain1", n_boot: int = N_BOOT, identity="regress") -> dict:
+    """`fit` of one predictor on a frame, plus a bootstrap interval seeded by `identity`: a tidy dict.
 
     Keys: `REGRESSION_COLUMNS` plus max_share and degenerate. `formula` names the response and
     the single predictor ("gain2 ~ gain1").
@@ -433,7 +430,7 @@ def regress(frame: pd.DataFrame, formula: str = "gain2 ~ gain1", n_boot: int = N
     y = frame[response].to_numpy(dtype=float)
     result = fit_one(x, y)
     if np.isfinite(result["r"]) and n_boot > 0:
-        result["boot_low"], result["boot_high"] = bootstrap_r(x, y, n_boot, seed_offset=seed_offset, identity=identity)
+        result["boot_low"], result["boot_high"] = bootstrap_r(x, y, identity, n_boot)
     else:
         result["boot_low"], result["boot_high"] = np.nan, np.nan
     return result
