@@ -703,3 +703,11 @@ class TestRefereeRound2ChapterFour:
                 parts = name.split(" · ")
                 below.append(f"{parts[0]} ({parts[2]})")
         assert chapter4.facts.mmlu_below_one == " and ".join(below)
+
+    def test_fits_near_the_flat_cut(self, chapter4):
+        # The rise recomputed from each fit's slope and midpoint (ceiling 1, so the share of chance-to-1 equals it).
+        fits = chapter4.fits
+        q = lambda x: 1 / (1 + np.exp(-fits["k"] * (x - fits["x0"])))
+        rise = (q(fits["log_n_max"]) - q(fits["log_n_min"])) * (fits["ceiling"] - fits["chance"]) / (1 - fits["chance"])
+        kept = fits["max_drop"] <= fits["drop_tolerance"]
+        assert chapter4.facts.near_flat_rise == int((kept & ((rise - 0.1).abs() < 0.01)).sum())

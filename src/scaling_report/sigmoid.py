@@ -1514,6 +1514,7 @@ class Facts:
     drop_level: float
     drop_false_alarm: float
     flat_rise: float
+    near_flat_rise: int  # rising or flat fits whose rise is within NEAR_TOLERANCE of the flat cut: a refit can move them
     bigg_max_items: int
     all_tasks: int
     all_rising: int
@@ -1734,7 +1735,8 @@ def chapter_results() -> ChapterResults:
         states_r_64=float(block[64.0]["r"].iloc[0]),
         bigg_sizes=len(ladder_list[0].sizes), pythia_sizes=len(ladder_list[1].sizes), opt_sizes=len(ladder_list[3].sizes),
         bigg_tasks=len(bigg), missing_chance=int((fits["note"] != "").sum()), k_max=K_MAX, x0_margin_decades=X0_MARGIN_DECADES,
-        drop_level=DROP_LEVEL, drop_false_alarm=1 - DROP_LEVEL, flat_rise=FLAT_RISE, bigg_max_items=BIGG_MAX_ITEMS,
+        drop_level=DROP_LEVEL, drop_false_alarm=1 - DROP_LEVEL, flat_rise=FLAT_RISE,
+        near_flat_rise=int(((fits["rise_of_range"] - FLAT_RISE).abs().lt(NEAR_TOLERANCE) & (fits["status"] != "non-monotone")).sum()), bigg_max_items=BIGG_MAX_ITEMS,
         all_tasks=len(fits), all_rising=len(rising), all_flat=int((fits["status"] == "flat").sum()), all_nonmono=nonmono,
         all_nonmono_share=nonmono / len(fits), all_nonmono_low=nonmono_ci[0], all_nonmono_high=nonmono_ci[1],
         nonmono_expected_false=(1 - DROP_LEVEL) * len(fits), near_tolerance=NEAR_TOLERANCE,
