@@ -374,3 +374,52 @@ class TestNewProseFacts:
         assert res.prose.opt_emergent_tasks == ", ".join(sorted(opt.loc[opt["emergent"], "task"].astype(str)))
         # The chapter says both rest on WSC's nominal chance.
         assert res.prose.py0_switch_tasks == res.prose.opt_emergent_tasks == "wsc"
+
+
+class TestRefereeRound2Facts:
+    """The Pythia 5-shot losses on the logit above chance and the improvement test, recomputed from the scores."""
+
+    def test_floor_logit_losses_and_starts(self, res):
+        for key, label in (("bigg", "BIG-G T=0 (12 sizes)"), ("py5", "Pythia 5-shot")):
+            ladder = res.ladders[label]
+            sizes, raw, n, c = em._task_arrays(ladder)
+            floor = ladder.matrix("floor_logit").loc[ladder.matrix("raw").dropna().index].to_numpy()
+            zcrit = em.critical_z(len(sizes))
+            switch_raw = em.jump_analysis(sizes, raw, raw, n, c)["switch"]
+            switch_floor = em.jump_analysis(sizes, raw, floor, n, c)["switch"]
+            rows = np.arange(len(raw))
+            # The raw jump's start, written out: the score before the largest raw step.
+            start = raw[rows, np.argmax(np.diff(raw, axis=1), axis=1)]
+            # Why a loss: the largest step on the floor scale is not a real raw gain, or it is real but under half the rise.
+            jf = np.argmax(np.diff(floor, axis=1), axis=1)
+            gain = raw[rows, jf + 1] - raw[rows, jf]
+            se = np.sqrt(raw[rows, jf] * (1 - raw[rows, jf]) / n + raw[rows, jf + 1] * (1 - raw[rows, jf + 1]) / n)
+            real = gain / se >= zcrit
+            lost = switch_raw & ~switch_floor
+            kept = switch_raw & switch_floor
+            prose = getattr(res.prose, key)
+            assert prose.floor_logit_lost == str(int(lost.sum()))
+            assert prose.floor_logit_lost_noise == str(int((lost & ~real).sum()))
+            assert prose.floor_logit_lost_diluted == str(int((lost & real).sum()))
+            assert prose.floor_logit_kept_below_chance == str(int((kept & (start < c)).sum()))
+            assert prose.floor_logit_lost_above_chance == str(int((lost & (start >= c)).sum()))
+        # The chapter's claim: on Pythia 5-shot the start does not decide survival either way.
+        assert int(res.prose.py5.floor_logit_kept_below_chance) == int(res.prose.py5.floor_logit_kept) > 0
+        assert int(res.prose.py5.floor_logit_lost_above_chance) > 0
+
+    def test_improvement_test_reproduces_the_counts(self, res):
+        from scipy import stats as sps
+
+        zcrit = sps.norm.ppf(0.975)
+        assert res.prose.improve_z == f"{zcrit:.2f}"
+        for key, label in (("bigg", "BIG-G T=0 (12 sizes)"), ("py0", "Pythia 0-shot"), ("opt", "OPT 0-shot")):
+            ladder = res.ladders[label]
+            sizes, raw, n, c = em._task_arrays(ladder)
+            tasks = ladder.matrix("raw").dropna().index.get_level_values("task").astype(str)
+            a, b = (np.clip(raw[:, i], 0.5 / n, 1 - 0.5 / n) for i in (0, -1))
+            z = (raw[:, -1] - raw[:, 0]) / np.sqrt(a * (1 - a) / n + b * (1 - b) / n)
+            improving = z >= zcrit
+            prose = getattr(res.prose, key)
+            assert prose.n_improving == str(int(improving.sum()))
+            weakest = np.flatnonzero(improving)[np.argmin(z[improving])]
+            assert (prose.improving_weakest_task, prose.improving_weakest_z) == (tasks[weakest], f"{z[weakest]:.2f}")

@@ -670,3 +670,44 @@ class TestRefereeFactsChapterFour:
         assert not logit["Tasks per triple"].str.contains(r"\.").any()
         hier = S.display_hierarchical(chapter4.populations, chapter4.fits, chapter4.hierarchical)
         assert list(hier["Log-slope spread (sd)"]) == [f"{v:.2f}" for v in chapter4.populations["log_k_sd"]]
+
+
+class TestRefereeRound2ChapterFour:
+    """Figures reworded after the second referee report, recomputed independently."""
+
+    def test_slow_tasks_largest_correlation(self, chapter4):
+        # Plain numpy, another seed per step: the largest r of k = 0.3 tasks over the explorer's steps.
+        r = [_numpy_sigmoid_r(2.0 ** d, 0.3, 0.02, 200_000, 100 + i) for i, d in enumerate(S.EXPLORER_DOUBLINGS)]
+        assert chapter4.facts.slow_max_r == pytest.approx(max(r), abs=0.01)
+        assert chapter4.facts.slow_max_r < 0  # "never turn positive"
+
+    def test_explorer_cell_printed_next_to_the_large_simulation(self, chapter4):
+        g = chapter4.grid
+        cell = g[np.isclose(g["x0_decades"], 1.0) & np.isclose(g["noise"], 0.02) & np.isclose(g["k"], 1.0) & np.isclose(g["doublings"], 3.0)]
+        assert len(cell) == 1
+        f = chapter4.facts
+        assert (f.grid_ref_r_d3, f.grid_ref_band_low, f.grid_ref_band_high) == tuple(float(cell[c].iloc[0]) for c in ("r", "lo", "hi"))
+        # The cell pools 200 benchmarks of 24 tasks: an independent run of that size scatters its lower edge by several hundredths.
+        edges = [np.quantile(_numpy_sigmoid_r(8.0, 1.0, 0.02, 24 * 200, 200 + s, reshape=24), 0.025) for s in range(20)]
+        assert np.std(edges) > 0.02
+
+    def test_mmlu_ratio_interval_below_one(self, chapter4):
+        # Own percentile bootstrap of the median squared centred ratio over each harness ladder's MMLU subjects.
+        fits = chapter4.fits
+        gen = np.random.default_rng(77)
+        below = []
+        for name, rows in fits[(fits["benchmark"] != "bigbench") & fits["task"].str.startswith("mmlu_")].groupby("ladder", sort=False):
+            sq = rows["noise_ratio_centred"].to_numpy(float) ** 2
+            medians = np.median(sq[gen.integers(0, len(sq), (4000, len(sq)))], axis=1)
+            if np.quantile(medians, 0.975) < 1:
+                parts = name.split(" · ")
+                below.append(f"{parts[0]} ({parts[2]})")
+        assert chapter4.facts.mmlu_below_one == " and ".join(below)
+
+    def test_fits_near_the_flat_cut(self, chapter4):
+        # The rise recomputed from each fit's slope and midpoint (ceiling 1, so the share of chance-to-1 equals it).
+        fits = chapter4.fits
+        q = lambda x: 1 / (1 + np.exp(-fits["k"] * (x - fits["x0"])))
+        rise = (q(fits["log_n_max"]) - q(fits["log_n_min"])) * (fits["ceiling"] - fits["chance"]) / (1 - fits["chance"])
+        kept = fits["max_drop"] <= fits["drop_tolerance"]
+        assert chapter4.facts.near_flat_rise == int((kept & ((rise - 0.1).abs() < 0.01)).sum())

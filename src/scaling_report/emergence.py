@@ -256,6 +256,11 @@ def jump_analysis(sizes, raw, values, n_items, chance, share: float = SHARE, alp
     }
 
 
+def improve_z(alpha: float = ALPHA) -> float:
+    """Critical z of the improvement test (largest against smallest model, two-sided at `alpha`)."""
+    return float(sps.norm.ppf(1 - alpha / 2))
+
+
 def analyse_ladder(
     ladder: ladders.Ladder,
     transform_names: tuple[str, ...] = EMERGENCE_TRANSFORMS,
@@ -303,7 +308,9 @@ def analyse_ladder(
         for key, value in res.items():
             frame[key] = value
         frame["linearity_norm"] = frame["linearity"] / (k - 1)
-        frame["improves"] = _two_point_z(raw[:, 0], raw[:, -1], n) >= sps.norm.ppf(1 - alpha / 2)
+        # Improving: the largest model beats the smallest by a two-sided test at `alpha`.
+        frame["improves_z"] = _two_point_z(raw[:, 0], raw[:, -1], n)
+        frame["improves"] = frame["improves_z"] >= improve_z(alpha)
         frame["above_chance_first"] = zc[:, 0] > zcrit
         frame["first_above_chance"] = first_above
         frames.append(frame)
@@ -845,10 +852,31 @@ def chapter_results() -> SimpleNamespace:
         size_to=ladders.size_label(first["jump_to"]),
         at_last_step=bool(first["at_last_step"]),
     )
-    below = raw[raw["switch"] & (raw["raw_before"] < raw["chance"])].groupby("ladder").size()
-    res.below_chance_before = {key: int(below.get(label, 0)) for key, label in short.items()}
+    res.floor_logit_starts = {key: floor_logit_starts(results, label) for key, label in short.items()}
+    res.improving_weakest = {key: weakest_improvement(results, label) for key, label in short.items()}
     res.prose = emergence_facts(res)
     return res
+
+
+def floor_logit_starts(results: pd.DataFrame, label: str) -> dict[str, int]:
+    """Where the raw switches of one ladder start, split by whether the logit above chance keeps them:
+    kept switches whose pre-jump score is below chance, and lost ones whose pre-jump score is above it."""
+    rows = results[results["ladder"] == label]
+    raw = rows[rows["transform"] == "raw"].set_index("task")
+    floor = rows[rows["transform"] == "floor_logit"].set_index("task").reindex(raw.index)
+    kept = raw["switch"] & floor["switch"]
+    lost = raw["switch"] & ~floor["switch"]
+    below = raw["raw_before"] < raw["chance"]
+    return {"kept_below": int((kept & below).sum()), "lost_above": int((lost & ~below).sum())}
+
+
+def weakest_improvement(results: pd.DataFrame, label: str) -> tuple[str, float]:
+    """The improving task of one ladder with the smallest smallest-to-largest z, and that z: the
+    borderline case a reader needs to reproduce the count of improving tasks."""
+    rows = results[(results["ladder"] == label) & (results["transform"] == "raw")]
+    improving = rows[rows["improves"]]
+    weakest = improving.loc[improving["improves_z"].idxmin()]
+    return str(weakest["task"]), float(weakest["improves_z"])
 
 
 def ladder_facts(ladder_map: dict[str, ladders.Ladder], short: dict[str, str]) -> SimpleNamespace:
@@ -899,12 +927,16 @@ class LadderProse:
     n_switches: str
     n_last_step: str
     n_emergent: str
-    n_below_chance_before: str
+    improving_weakest_task: str  # the improving task with the smallest z, and that z
+    improving_weakest_z: str
     logit_kept: str  # raw switches still switch-like on each other scale
     log_error_kept: str
     floor_logit_kept: str
     floor_logit_lost: str
     floor_logit_lost_noise: str  # ... lost because the largest step on that scale is not a real gain
+    floor_logit_lost_diluted: str  # ... lost because the jump no longer holds half of the rise
+    floor_logit_kept_below_chance: str  # kept switches whose pre-jump score is below chance
+    floor_logit_lost_above_chance: str  # lost switches whose pre-jump score is above chance
     logit_share: str
     log_error_share: str
 
@@ -920,6 +952,7 @@ class EmergenceFacts:
     opt: LadderProse
     share: str
     alpha: str
+    improve_z: str  # critical z of the improvement test
     item_cap: str
     item_cap_grid: str  # without a thousands separator, for "multiples of 1/1024"
     n_sim: str
@@ -974,12 +1007,16 @@ def _ladder_prose(res: SimpleNamespace, key: str) -> LadderProse:
         n_switches=f"{switches}",
         n_last_step=f"{res.last_steps[key]}",
         n_emergent=f"{res.emergents[key]}",
-        n_below_chance_before=f"{res.below_chance_before[key]}",
+        improving_weakest_task=res.improving_weakest[key][0],
+        improving_weakest_z=fmt.num(res.improving_weakest[key][1], 2),
         logit_kept=f"{int(surv['logit']['kept from raw'])}",
         log_error_kept=f"{int(surv['log_error']['kept from raw'])}",
         floor_logit_kept=f"{int(surv['floor_logit']['kept from raw'])}",
         floor_logit_lost=f"{switches - int(surv['floor_logit']['kept from raw'])}",
         floor_logit_lost_noise=f"{int(surv['floor_logit']['lost: largest step is noise'])}",
+        floor_logit_lost_diluted=f"{int(surv['floor_logit']['lost: jump diluted'])}",
+        floor_logit_kept_below_chance=f"{res.floor_logit_starts[key]['kept_below']}",
+        floor_logit_lost_above_chance=f"{res.floor_logit_starts[key]['lost_above']}",
         logit_share=survival_text(surv["logit"]),
         log_error_share=survival_text(surv["log_error"]),
     )
@@ -998,6 +1035,7 @@ def emergence_facts(res: SimpleNamespace) -> EmergenceFacts:
         **{key: _ladder_prose(res, key) for key in ("bigg", "bigg8", "py0", "py5", "opt")},
         share=fmt.pct(SHARE),
         alpha=f"{ALPHA}",
+        improve_z=fmt.num(improve_z(), 2),
         item_cap=f"{BIGG_ITEM_CAP:,}",
         item_cap_grid=f"{BIGG_ITEM_CAP}",
         n_sim=f"{N_SIM:,}",

@@ -1052,6 +1052,17 @@ def explorer_grid(n_tasks: int = BENCHMARK_TASKS, n_benchmarks: int = N_BENCHMAR
     return grid
 
 
+SLOW_TASKS = 200_000  # tasks per step for the slow tasks' largest correlation: Monte Carlo error about 0.002
+
+
+def slow_max_correlation(n_tasks: int = SLOW_TASKS) -> float:
+    """Largest correlation of successive gains over the explorer's steps for the slow tasks (k = 0.3,
+    otherwise the reference population), each step simulated with `n_tasks` tasks. The grid's own
+    cells pool only 4,800 tasks, too few for a maximum over steps."""
+    slow = replace(REFERENCE, k_median=EXPLORER_KS[0])
+    return max(gain_correlation(2.0 ** float(d), slow, n_tasks, ("slow tasks", float(d))) for d in EXPLORER_DOUBLINGS)
+
+
 def zero_crossing(grid: pd.DataFrame, x0_decades: float, noise: float, k: float) -> float:
     """Size ratio per step at which the simulated r first turns negative (linear interpolation in doublings)."""
     g = grid[np.isclose(grid["x0_decades"], x0_decades) & np.isclose(grid["noise"], noise) & np.isclose(grid["k"], k)]
@@ -1462,6 +1473,7 @@ class Facts:
     zero_ratio_k3: float
     slow_rise_decades: float
     slow_max_r: float
+    slow_tasks: int
     benchmark_tasks: int
     band_benchmarks: int
     band_se_max: float
@@ -1476,6 +1488,9 @@ class Facts:
     fitted_band_high: float
     grid_cells: int
     grid_benchmarks: int
+    grid_ref_r_d3: float  # the explorer's own cell at the reference settings and ×8: its Monte Carlo error in view
+    grid_ref_band_low: float
+    grid_ref_band_high: float
     # states
     state_low: float
     state_high: float
@@ -1499,6 +1514,7 @@ class Facts:
     drop_level: float
     drop_false_alarm: float
     flat_rise: float
+    near_flat_rise: int  # rising or flat fits whose rise is within NEAR_TOLERANCE of the flat cut: a refit can move them
     bigg_max_items: int
     all_tasks: int
     all_rising: int
@@ -1522,6 +1538,7 @@ class Facts:
     noise_ratio_centred: str
     mmlu_ratio_min: float
     mmlu_ratio_max: float
+    mmlu_below_one: str  # harness ladders whose MMLU residual ratio has its 95% interval below one
     rising_other_ratio_min: float
     rising_other_ratio_max: float
     rising_other_n: int
@@ -1662,7 +1679,6 @@ def chapter_results() -> ChapterResults:
     item_checks = item_noise.reproduction_checks()
 
     ref = grid[np.isclose(grid["x0_decades"], 1.0) & np.isclose(grid["noise"], 0.02) & np.isclose(grid["k"], 1.0)].set_index("doublings")
-    slow = grid[np.isclose(grid["x0_decades"], 1.0) & np.isclose(grid["noise"], 0.02) & np.isclose(grid["k"], EXPLORER_KS[0])]
     ref_band = benchmark_band(8.0, REFERENCE)
     fitted = fitted_population(fits)
     fitted_band = benchmark_band(8.0, fitted, identity=("benchmark band", "fitted"))
@@ -1700,7 +1716,7 @@ def chapter_results() -> ChapterResults:
         edge_contrib_64_min=float(block[64.0].loc[list(EDGE_PATHS), "contribution"].min()),
         edge_contrib_64_max=float(block[64.0].loc[list(EDGE_PATHS), "contribution"].max()),
         zero_ratio_k1=zero_crossing(grid, 1.0, 0.02, 1.0), zero_ratio_k3=zero_crossing(grid, 1.0, 0.02, 3.0),
-        slow_rise_decades=rise_decades(EXPLORER_KS[0]), slow_max_r=float(slow["r"].max()),
+        slow_rise_decades=rise_decades(EXPLORER_KS[0]), slow_max_r=slow_max_correlation(), slow_tasks=SLOW_TASKS,
         benchmark_tasks=BENCHMARK_TASKS, band_benchmarks=BAND_BENCHMARKS,
         band_se_max=float(max(ref_band["low_se"], ref_band["high_se"], fitted_band["low_se"], fitted_band["high_se"])),
         ref_band_low=ref_band["low"], ref_band_high=ref_band["high"],
@@ -1708,6 +1724,7 @@ def chapter_results() -> ChapterResults:
         fitted_r_d3_ref_noise=gain_correlation(8.0, replace(fitted, noise=REFERENCE.noise), 200_000, "fitted population"),
         fitted_r_d3_fitted_noise=gain_correlation(8.0, fitted, 200_000, "fitted population"),
         fitted_band_low=fitted_band["low"], fitted_band_high=fitted_band["high"], grid_cells=len(grid), grid_benchmarks=N_BENCHMARKS,
+        grid_ref_r_d3=float(ref.loc[3.0, "r"]), grid_ref_band_low=float(ref.loc[3.0, "lo"]), grid_ref_band_high=float(ref.loc[3.0, "hi"]),
         state_low=STATE_LOW, state_high=STATE_HIGH,
         share_222_2=float(block[2.0].loc["2→2→2", "share"]), contrib_222_2=float(block[2.0].loc["2→2→2", "contribution"]),
         states_r_2=float(block[2.0]["r"].iloc[0]),
@@ -1718,7 +1735,8 @@ def chapter_results() -> ChapterResults:
         states_r_64=float(block[64.0]["r"].iloc[0]),
         bigg_sizes=len(ladder_list[0].sizes), pythia_sizes=len(ladder_list[1].sizes), opt_sizes=len(ladder_list[3].sizes),
         bigg_tasks=len(bigg), missing_chance=int((fits["note"] != "").sum()), k_max=K_MAX, x0_margin_decades=X0_MARGIN_DECADES,
-        drop_level=DROP_LEVEL, drop_false_alarm=1 - DROP_LEVEL, flat_rise=FLAT_RISE, bigg_max_items=BIGG_MAX_ITEMS,
+        drop_level=DROP_LEVEL, drop_false_alarm=1 - DROP_LEVEL, flat_rise=FLAT_RISE,
+        near_flat_rise=int(((fits["rise_of_range"] - FLAT_RISE).abs().lt(NEAR_TOLERANCE) & (fits["status"] != "non-monotone")).sum()), bigg_max_items=BIGG_MAX_ITEMS,
         all_tasks=len(fits), all_rising=len(rising), all_flat=int((fits["status"] == "flat").sum()), all_nonmono=nonmono,
         all_nonmono_share=nonmono / len(fits), all_nonmono_low=nonmono_ci[0], all_nonmono_high=nonmono_ci[1],
         nonmono_expected_false=(1 - DROP_LEVEL) * len(fits), near_tolerance=NEAR_TOLERANCE,
@@ -1731,6 +1749,8 @@ def chapter_results() -> ChapterResults:
         noise_ratio_uncentred=_estimate(median_ci(fits["noise_ratio"], ("all ladders", "noise ratio"))),
         noise_ratio_centred=_estimate(median_ci(fits["noise_ratio_centred"], ("all ladders", "noise ratio centred"))),
         mmlu_ratio_min=float(by_regime["MMLU"].min()), mmlu_ratio_max=float(by_regime["MMLU"].max()),
+        mmlu_below_one=" and ".join(_short(name) for name in reconciliation.loc[(reconciliation["tasks"] == "MMLU")
+                                                                            & (reconciliation["residual_high"] < 1), "ladder"]) or "none",
         rising_other_ratio_min=float(by_regime["rising, not MMLU"].min()), rising_other_ratio_max=float(by_regime["rising, not MMLU"].max()),
         rising_other_n=len(rising_other),
         gof_level=GOF_LEVEL, gof_rejected=int(rejected.sum()), gof_rejected_nonmono=int((rejected & (fits["status"] == "non-monotone")).sum()),
