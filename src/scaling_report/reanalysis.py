@@ -1040,6 +1040,7 @@ def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
         "few_low": float(few["low"]), "few_high": float(few["high"]), "zero_low": float(zero["low"]), "zero_high": float(zero["high"]),
         "nlu_scores": int(res.rerun("palm_nlu_few", "raw")["n"]) * 3,
         "bbl_tasks": int(res.rerun("palm_bbl", "raw")["n"]), "nlu_tasks": int(res.rerun("palm_nlu_0", "raw")["n"]),
+        "bbl_floor_tasks": int(res.rerun("palm_bbl", "floor_logit")["n"]), "bbl_floor_dropped": str(res.rerun("palm_bbl", "floor_logit")["dropped"]),
         "nlu_few_floor_n": int(res.rerun("palm_nlu_few", "floor_logit")["n"]), "nlu_0_floor_n": int(res.rerun("palm_nlu_0", "floor_logit")["n"]),
         "mmlu_subjects": int(res.rerun("pythia_0_mmlu", "raw")["n"]),
         "max_predictors": int(ok["n_predictors"].max()),
