@@ -55,7 +55,7 @@ def test_dropped_rows_are_the_non_fraction_metrics(harness_rows, facts):
 
 def test_dropped_table_points_at_the_dropped_source_lines(harness_rows):
     """Each recorded (file, line) is a dropped row of the source file (line 1 is the header)."""
-    recorded = _rows(PROJECT_DIR / "data" / "ingest_dropped.csv")
+    recorded = [r for r in _rows(PROJECT_DIR / "data" / "ingest_dropped.csv") if r["source_file"] == ingest.HARNESS_FILE]
     dropped_lines = {i + 2 for i, r in enumerate(harness_rows) if r["metric"] not in ("acc", "acc_norm")}
     assert {int(r["line"]) for r in recorded} == dropped_lines
     for r in recorded:
@@ -132,3 +132,52 @@ def test_chance_table_lists_commonest_reason_first():
     assert list(sizes) == sorted(sizes, reverse=True)
     assert table["Kind"].ne(table["Kind"].shift()).sum() == len(sizes)  # each kind in one block
     assert len(table) == len(_rows(PROJECT_DIR / "data" / "curated" / "chance_levels.csv"))
+
+
+def test_inverse_scaling_drops_recounted_from_the_source_file(facts):
+    """The figures file's rows that are no model on a task, recounted with the csv module: the
+    average over tasks, the chance baseline, and models without a size (GPT-4)."""
+    path = SHARED_DATA / ingest.INVERSE_FILE
+    if not path.exists():
+        pytest.skip("the shared data folder is not next to the project")
+    rows = _rows(path)
+    average = [i for i, r in enumerate(rows) if r["task_slug"] == "average-10"]
+    chance = [i for i, r in enumerate(rows) if r["model_family"] == "chance baseline" and i not in average]
+    unsized = [i for i, r in enumerate(rows) if r["n_params"] == "" and i not in average and i not in chance]
+    assert facts.inverse_rows == f"{len(rows):,}"
+    assert facts.inverse_dropped == f"{len(average) + len(chance) + len(unsized):,}"
+    assert int(facts.inverse_kept) == len(rows) - int(facts.inverse_dropped) == len(_rows(PROJECT_DIR / "data" / "scores" / "inverse_scaling.csv"))
+    families = sorted({rows[i]["model_family"] for i in unsized})
+    assert families == ["GPT-4", "GPT-4 RLHF"]
+    assert f"{len(average)} (an average over tasks" in facts.inverse_dropped_what
+    assert f"{len(unsized)} (no parameter count: GPT-4, GPT-4 RLHF)" in facts.inverse_dropped_what
+    assert f"{len(chance)} (the plotted chance baseline" in facts.inverse_dropped_what
+    recorded = {int(r["line"]) for r in _rows(PROJECT_DIR / "data" / "ingest_dropped.csv") if r["source_file"] == ingest.INVERSE_FILE}
+    assert recorded == {i + 2 for i in average + chance + unsized}
+
+
+def test_controlled_totals_recounted(facts):
+    """The controlled ladders' rows and families, read with the csv module (gzip for the checkpoint tables)."""
+    import gzip
+
+    rows, families = 0, set()
+    for source in data.CONTROLLED_SOURCES:
+        path = data.controlled_path(source.source_id)
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", newline="") as handle:
+            for r in csv.DictReader(handle):
+                rows += 1
+                families.add(r["family"])
+    assert facts.controlled_tables == len(data.CONTROLLED_SOURCES) == 4
+    assert facts.controlled_rows == f"{rows:,}"
+    assert facts.controlled_families == len(families) and facts.controlled_family_names.startswith(sorted(families)[0])
+
+
+def test_side_tables_are_every_other_table_in_data():
+    from scaling_report import sources
+
+    table = sources.side_tables_table()
+    on_disk = {f"data/{p.name}" for p in (PROJECT_DIR / "data").glob("*.csv")}
+    assert set(table["File"]) == on_disk
+    for file, n in zip(table["File"], table["Rows"]):
+        assert n == len(_rows(PROJECT_DIR / file))

@@ -37,6 +37,15 @@ class TestChinchillaVsGopher:
         # The shared README: unweighted MMLU means 67.64 (Chinchilla) vs 60.61 (Gopher).
         assert empirical.chinchilla_vs_gopher()["mmlu"].mean_gain == pytest.approx(0.6764 - 0.6061, abs=1e-4)
 
+    def test_mean_gain_interval_agrees_with_the_t_interval(self):
+        # An independent interval for a mean of 62 differences: the percentile bootstrap should
+        # sit within Monte Carlo and skewness error of Student's t (referee: [7.49, 12.76] points).
+        h = empirical.chinchilla_vs_gopher()["bigbench"]
+        frame = data.load_chinchilla_bigbench().pivot_table(index="task", columns="family", values="score")
+        diff = (frame["Chinchilla"] - frame["Gopher"]).to_numpy()
+        low, high = sps.t.interval(0.95, len(diff) - 1, diff.mean(), sps.sem(diff))
+        assert h.gain_low == pytest.approx(low, abs=0.001) and h.gain_high == pytest.approx(high, abs=0.001)
+
     def test_wilson_interval_contains_share(self):
         h = empirical.chinchilla_vs_gopher()["mmlu"]
         assert h.share_low < h.improved / h.n < h.share_high
@@ -324,6 +333,44 @@ class TestRefereeFixes:
         adjusted = np.empty_like(p)
         adjusted[order] = np.minimum(np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order]), 1)
         assert tests["holm_p"].to_numpy() == pytest.approx(adjusted)
+
+    def test_wider_holm_families_keep_two_survivors(self, found):
+        """Adding the logit above chance (16 tests) or every transformed rerun (24): Holm recomputed
+        by hand from the families' permutation p-values; the floor tests' p of the few-shot NLU
+        logit above chance is rechecked against a plain permutation of the recomputed gains."""
+        from scaling_report import reanalysis
+
+        palm = empirical.palm_ladders(found)
+        table = empirical.palm_scale_table(palm, n_boot=0)
+        floors = reanalysis.palm_floor_tests(palm)
+        families = reanalysis.holm_families(table, floors)
+        assert [len(families[k]) for k in ("scales", "with_chance", "all")] == [12, 16, 24]
+        for frame in families.values():
+            p = frame["perm_p"].to_numpy()
+            order = np.argsort(p)
+            adjusted = np.empty_like(p)
+            adjusted[order] = np.minimum(np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order]), 1)
+            assert frame["holm_p"].to_numpy() == pytest.approx(adjusted)
+        survivors = families["with_chance"][families["with_chance"]["holm_p"] < 0.05]
+        assert set(zip(survivors["key"], survivors["transform"])) == {("bigbench_lite", "range_logit"), ("nlu few-shot", "floor_logit")}
+        assert (families["all"]["holm_p"] < 0.05).sum() == 2
+        nlu = data.load_palm_nlu()
+        nlu = nlu[(nlu["prompting"] == "few-shot") & nlu["chance"].notna()]
+        q = ((nlu["score"] - nlu["chance"]) / (1 - nlu["chance"])).clip(0.001, 0.999)
+        wide = nlu.assign(value=np.log(q / (1 - q))).pivot_table(index=["task", "task_metric"], columns="n_params", values="value").dropna()
+        g1, g2 = (wide[62e9] - wide[8e9]).to_numpy(), (wide[540e9] - wide[62e9]).to_numpy()
+        rng = np.random.default_rng(0)
+        observed = abs(sps.pearsonr(g1, g2).statistic)
+        shuffled = np.array([abs(np.corrcoef(g1, rng.permutation(g2))[0, 1]) for _ in range(4000)])
+        p_plain = (1 + (shuffled >= observed - 1e-12).sum()) / 4001
+        row = floors[(floors["key"] == "nlu few-shot") & (floors["transform"] == "floor_logit")].iloc[0]
+        assert row["n"] == len(wide) and row["perm_p"] == pytest.approx(p_plain, abs=0.003)
+
+    def test_bigg_chance_minus_rising_difference(self, found):
+        f = empirical.chapter_facts(found, n_boot=200)
+        assert f.bigg_chance_minus_moving == pytest.approx(f.bigg_chance_median - f.bigg_moving_median)
+        assert f.bigg_chance_minus_moving_low < f.bigg_chance_minus_moving < f.bigg_chance_minus_moving_high
+        assert f.bigg_chance_minus_moving_low < 0 < f.bigg_chance_minus_moving_high  # the prose: the difference is not established
 
     def test_floor_logit_on_bigbench_lite_recomputed(self, found):
         f = empirical.chapter_facts(found, n_boot=50)

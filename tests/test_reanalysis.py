@@ -383,6 +383,29 @@ class TestChapterFacts:
         assert list(zip(survivors["key"], survivors["transform"])) == [("palm_bbl", "range_logit")]
         assert f.palm_holm_survivors == 1 and f.nlu_holm_min >= 0.05
 
+    def test_wider_holm_families_as_the_prose_names_them(self, chapter):
+        res, f = chapter
+        families = reanalysis.holm_families(reanalysis.palm_robust(res, n_boot=0), reanalysis.palm_floor_tests(reanalysis.palm_by_key(res)))
+        chance = families["with_chance"]
+        survivors = chance[chance["holm_p"] < 0.05]
+        # The prose gives the two adjusted p-values in this order.
+        assert list(zip(survivors["key"], survivors["transform"])) == [("palm_bbl", "range_logit"), ("palm_nlu_few", "floor_logit")]
+        assert (f.holm_chance_tests, f.holm_all_tests) == (16, 24) and f.holm_chance_survivors == f.holm_all_survivors == 2
+        assert f.holm_chance_survivor_words.startswith("the range-adjusted logit on BIG-bench Lite")
+
+    def test_one_shot_range_logit_is_called_fragile(self, chapter):
+        # The prose: only the Fisher interval excludes zero; bootstrap, permutation and one task left out do not.
+        res, f = chapter
+        row = reanalysis.palm_robust(res, n_boot=2000).set_index(["key", "transform"]).loc[("palm_nlu_1", "range_logit")]
+        assert row["ci_high"] < 0 and row["boot_low"] < 0 < row["boot_high"]
+        assert row["perm_p"] > 0.05 and row["loo_max"] > 0
+
+    def test_bigbench_lite_floor_logit_drops_one_task(self, chapter):
+        res, f = chapter
+        palm = data.load_palm_bigbench_lite()
+        assert f.bbl_floor_tasks == palm.loc[palm["chance"].notna(), "task"].nunique() == f.bbl_tasks - 1
+        assert f.bbl_floor_dropped == palm.loc[palm["chance"].isna(), "task"].unique()[0]
+
 
 class TestLongTablePointers:
     """What the prose points to in @tbl-logits-all, recounted from the displayed table's cells."""

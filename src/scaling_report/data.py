@@ -206,7 +206,7 @@ SOURCES: tuple[Source, ...] = (
     Source("palm_nlu", "PaLM 8B/62B/540B on 29 English NLU benchmarks at 0/1/few-shot (Chowdhery et al. 2022, App. H.1)"),
     Source("bigg_bigbench", "BIG-G T=0 dense, 12 sizes, 89 multiple-choice BIG-bench tasks, 3-shot (BIG-bench)"),
     Source("pythia_opt_bloom", "Pythia (standard, deduped; 0/5-shot), OPT and BLOOM final checkpoints on 65 harness tasks"),
-    Source("inverse_scaling", "Inverse Scaling Prize tasks, 11 tasks x 12 model series (McKenzie et al. 2023 figures)"),
+    Source("inverse_scaling", "Inverse Scaling Prize tasks, 11 tasks x the 10 model series with sizes (McKenzie et al. 2023 figures)"),
 )
 SOURCE_BY_ID = {s.source_id: s for s in SOURCES}
 

@@ -34,6 +34,17 @@ class DataSourcesFacts:
     dropped_what: str  # e.g. "lambada_openai (ppl)"
     dropped_models: str  # model and shot settings with a dropped row
     dropped_kept_accuracy: str  # "also" when the same task's accuracy rows are kept, else "not"
+    # What ingest leaves out of the inverse-scaling figures file
+    inverse_rows: str  # rows of that source file, as ingest read it
+    inverse_kept: str  # rows in data/scores/inverse_scaling.csv
+    inverse_dropped: str
+    inverse_dropped_what: str  # "58 (an average over tasks, not a task), ...", commonest first
+    # The controlled ladders, kept out of the totals above (@tbl-data-sources-controlled)
+    controlled_tables: int
+    controlled_rows: str
+    controlled_families: int
+    controlled_family_names: str
+    side_tables: int  # metadata tables in data/ besides the scores (@tbl-data-sources-side)
     # Chance levels the project sets (@tbl-data-sources-chance)
     chance_entries: int  # rows of the curated table
     chance_project_tasks: int  # tasks whose chance level comes from that table
@@ -50,18 +61,26 @@ class DataSourcesFacts:
     chance_kind3_entries: int
 
 
-def harness_source_rows(data_dir: Path | None = None) -> int:
-    """Rows of the harness source file as the last ingest read them (data/manifest.json)."""
+def source_file_rows(file: str, data_dir: Path | None = None) -> int:
+    """Rows of one shared source file as the last ingest read them (data/manifest.json)."""
     manifest = json.loads(((data_dir or data.DATA_DIR) / ingest.MANIFEST).read_text())
-    return int(manifest["sources"][ingest.HARNESS_FILE]["rows"])
+    return int(manifest["sources"][file]["rows"])
+
+
+def harness_source_rows(data_dir: Path | None = None) -> int:
+    """Rows of the harness source file as the last ingest read them."""
+    return source_file_rows(ingest.HARNESS_FILE, data_dir)
 
 
 def data_sources_facts(data_dir: Path | None = None) -> DataSourcesFacts:
     data_dir = data_dir or data.DATA_DIR
     total = sources.totals(data_dir)
     bigg = data.load_bigg(data_dir)
-    drops = data.load_side_table("ingest_dropped", data_dir)
-    drops = drops[drops["source_file"] == ingest.HARNESS_FILE]
+    all_drops = data.load_side_table("ingest_dropped", data_dir)
+    drops = all_drops[all_drops["source_file"] == ingest.HARNESS_FILE]
+    inverse_drops = all_drops[all_drops["source_file"] == ingest.INVERSE_FILE]
+    reasons = inverse_drops["reason"].value_counts()  # commonest first
+    controlled = sources.controlled_totals(data_dir)
     kept = data.load_pythia_opt_bloom(data_dir)
     pairs = drops[["task", "metric"]].drop_duplicates()
     origin = sources.chance_origin(data_dir)
@@ -85,6 +104,15 @@ def data_sources_facts(data_dir: Path | None = None) -> DataSourcesFacts:
         dropped_what=join_words(f"{t} ({m})" for t, m in zip(pairs["task"], pairs["metric"])),
         dropped_models=f"{drops[['family', 'model', 'n_shots']].drop_duplicates().shape[0]:,}",
         dropped_kept_accuracy="also" if (kept["task"].isin(drops["task"]) & (kept["metric"] == "accuracy")).any() else "not",
+        inverse_rows=f"{source_file_rows(ingest.INVERSE_FILE, data_dir):,}",
+        inverse_kept=f"{len(data.load_inverse_scaling(data_dir)):,}",
+        inverse_dropped=f"{len(inverse_drops):,}",
+        inverse_dropped_what=join_words(f"{count:,} ({reason})" for reason, count in reasons.items()) if len(reasons) else "none",
+        controlled_tables=controlled["tables"],
+        controlled_rows=f"{controlled['rows']:,}",
+        controlled_families=len(controlled["families"]),
+        controlled_family_names=join_words(controlled["families"]),
+        side_tables=len(sources.side_tables_table(data_dir)),
         chance_entries=len(curated),
         chance_project_tasks=len(project),
         chance_wildcard_tasks=len(wildcard),

@@ -131,6 +131,11 @@ class HeadToHead:
     gain_high: float
 
 
+# The mean of a few dozen differences is cheap to resample, and with stats.N_BOOT draws the
+# BIG-bench upper bound still moves by about 0.2 points from seed to seed.
+HEAD_TO_HEAD_BOOT = 100_000
+
+
 def chinchilla_vs_gopher() -> dict[str, HeadToHead]:
     """How many MMLU subjects and BIG-bench tasks Chinchilla improved over Gopher at equal compute."""
     out = {}
@@ -139,7 +144,7 @@ def chinchilla_vs_gopher() -> dict[str, HeadToHead]:
         diff = (wide["Chinchilla"] - wide["Gopher"]).round(6)
         improved, worse = int((diff > 0).sum()), int((diff < 0).sum())
         share_low, share_high = stats.share_interval(improved, len(diff))
-        mean_gain, gain_low, gain_high = stats.bootstrap(diff.to_numpy(), np.mean, identity=("Chinchilla - Gopher", name))
+        mean_gain, gain_low, gain_high = stats.bootstrap(diff.to_numpy(), np.mean, n_boot=HEAD_TO_HEAD_BOOT, identity=("Chinchilla - Gopher", name))
         out[name] = HeadToHead(
             benchmark=name,
             n=len(diff),
@@ -477,16 +482,37 @@ def regime(label: str, ladder_list: list[ladders.Ladder], n_boot: int = stats.N_
     )
 
 
+def regime_difference(label: str, first: list[ladders.Ladder], second: list[ladders.Ladder], n_boot: int = stats.N_BOOT) -> tuple[float, float, float]:
+    """Median r over the triples of `first` minus that over `second`, with a joint task
+    bootstrap of the difference: each draw resamples the union of their tasks once, so a task in
+    both sets moves both medians together. Returns (difference, low, high)."""
+    rows, g1, g2 = ladders.stacked_gains(first + second)
+    in_first = np.arange(len(rows)) < len(ladders.stacked_gains(first)[0])  # stacked in list order
+    r = stats.fit(g1, g2)["r"]
+    draws = stats.joint_draws(g1, g2, n_boot, ("regime difference", label, tuple(l.identity for l in first + second)))
+    with np.errstate(invalid="ignore"):
+        low, high = stats.percentile_interval(np.nanmedian(draws[in_first], axis=0) - np.nanmedian(draws[~in_first], axis=0))
+    return float(np.nanmedian(r[in_first]) - np.nanmedian(r[~in_first])), low, high
+
+
+def bigg_split(found: list[ladders.Ladder]) -> tuple[list[ladders.Ladder], list[ladders.Ladder]]:
+    """BIG-G's fine ladders restricted to the tasks at chance at the largest size, and to those above it."""
+    bigg = [l for l in fine_ladders(found) if l.benchmark == "bigbench"]
+    moving = {l.name: above_chance_tasks(l) for l in bigg}
+    at_chance = [ladders.restrict(l, lambda rows, l=l: ~_in(moving[l.name])(rows)) for l in bigg]
+    rising = [ladders.restrict(l, _in(moving[l.name])) for l in bigg]
+    return at_chance, rising
+
+
 def regimes(found: list[ladders.Ladder], n_boot: int = stats.N_BOOT) -> dict[str, Regime]:
     """The fine-ladder result split by regime: BIG-G above and at chance, MMLU and the other harness tasks."""
     fine = fine_ladders(found)
-    bigg = [l for l in fine if l.benchmark == "bigbench"]
     harness = [l for l in fine if l.benchmark == "lm_eval_harness"]
-    moving = {l.name: above_chance_tasks(l) for l in bigg}
+    at_chance, rising = bigg_split(found)
     out = {
         "all": regime("every fine ladder, every task", fine, n_boot),
-        "bigg_moving": regime("BIG-G, tasks above chance at the largest size", [ladders.restrict(l, _in(moving[l.name])) for l in bigg], n_boot),
-        "bigg_chance": regime("BIG-G, tasks at chance at the largest size", [ladders.restrict(l, lambda rows, l=l: ~_in(moving[l.name])(rows)) for l in bigg], n_boot),
+        "bigg_moving": regime("BIG-G, tasks above chance at the largest size", rising, n_boot),
+        "bigg_chance": regime("BIG-G, tasks at chance at the largest size", at_chance, n_boot),
         "mmlu": regime("harness, the 57 MMLU subjects", [ladders.restrict(l, is_mmlu) for l in harness], n_boot),
         "other": regime("harness, the other tasks", [ladders.restrict(l, lambda rows: ~is_mmlu(rows)) for l in harness], n_boot),
         "categories": regime("harness, other tasks + MMLU's four categories", [mmlu_by_category(l) for l in harness], n_boot),
@@ -722,6 +748,14 @@ class Facts:
     palm_holm_survivors: int
     bb_range_holm_p: float
     bb_range_perm_p: float
+    # Wider Holm families: plus the logit above chance, and every transformed rerun (`reanalysis.holm_families`)
+    holm_chance_tests: int
+    holm_chance_survivors: int
+    holm_chance_survivor_words: str
+    holm_chance_bbl_range_p: float
+    holm_chance_nlu_few_floor_p: float
+    holm_all_tests: int
+    holm_all_survivors: int
     # Chinchilla against Gopher, gains in percentage points
     mmlu_gain_pts: float
     mmlu_gain_low_pts: float
@@ -764,6 +798,9 @@ class Facts:
     bigg_chance_median: float
     bigg_chance_low: float
     bigg_chance_high: float
+    bigg_chance_minus_moving: float  # median r at chance minus rising, joint task bootstrap
+    bigg_chance_minus_moving_low: float
+    bigg_chance_minus_moving_high: float
     mmlu_median: float
     mmlu_low: float
     mmlu_high: float
@@ -852,6 +889,10 @@ def chapter_facts(found: list[ladders.Ladder] | None = None, n_boot: int = stats
     with_chance = ladders.restrict(bb_ladder, lambda rows: rows["chance"].notna())
     bb_floor = robust_fits(with_chance, ("floor_logit",), n_boot).iloc[0]
     transformed_tests = scale_table[scale_table["transform"] != "raw"]
+    from . import reanalysis  # the floor scales live with Chapter 2; reanalysis imports this module
+
+    holm = reanalysis.holm_values(reanalysis.holm_families(scale_table, reanalysis.palm_floor_tests(palm_ladders(found))))
+    bigg_difference = regime_difference("BIG-G at chance minus rising", *bigg_split(found), n_boot)
     nlu_logit = scale_table.loc[(scale_table["key"] != "bigbench_lite") & (scale_table["transform"] == "logit"), "r"]
     h2h = chinchilla_vs_gopher()
     table = consecutive_table(found)
@@ -888,6 +929,8 @@ def chapter_facts(found: list[ladders.Ladder] | None = None, n_boot: int = stats
         nlu_logit_min=float(nlu_logit.min()), nlu_logit_max=float(nlu_logit.max()),
         palm_scale_tests=len(transformed_tests), palm_holm_survivors=int((transformed_tests["holm_p"] < 1 - stats.LEVEL).sum()),
         bb_range_holm_p=float(scales.loc["range_logit", "holm_p"]), bb_range_perm_p=float(scales.loc["range_logit", "perm_p"]),
+        **holm,
+        bigg_chance_minus_moving=bigg_difference[0], bigg_chance_minus_moving_low=bigg_difference[1], bigg_chance_minus_moving_high=bigg_difference[2],
         mmlu_gain_pts=100 * h2h["mmlu"].mean_gain, mmlu_gain_low_pts=100 * h2h["mmlu"].gain_low, mmlu_gain_high_pts=100 * h2h["mmlu"].gain_high,
         bench_gain_pts=100 * h2h["bigbench"].mean_gain, bench_gain_low_pts=100 * h2h["bigbench"].gain_low, bench_gain_high_pts=100 * h2h["bigbench"].gain_high,
         bigg_sizes=len(bigg.sizes), bigg_smallest=size_label(bigg.sizes[0]), bigg_largest=size_label(bigg.sizes[-1]),

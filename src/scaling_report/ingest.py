@@ -40,7 +40,7 @@ SOURCE_FILES: dict[str, tuple[str, ...]] = {
     "palm_nlu": ("papers/palm_nlu.csv",),
     "bigg_bigbench": ("bigbench/bigbench_scores_long.csv",),
     "pythia_opt_bloom": ("extra/pythia_opt_bloom_final.csv",),
-    "ingest_dropped": ("extra/pythia_opt_bloom_final.csv",),
+    "ingest_dropped": ("extra/pythia_opt_bloom_final.csv", "inverse_scaling/results_mckenzie2023_figures.csv"),
     "inverse_scaling": ("inverse_scaling/results_mckenzie2023_figures.csv", "inverse_scaling/tasks.csv"),
     "inverse_scaling_tasks": ("inverse_scaling/tasks.csv",),
     "inverse_scaling_claims": ("inverse_scaling/paper_claims.csv",),
@@ -311,11 +311,12 @@ def _harness_source(shared: Path) -> pd.DataFrame:
 
 
 def ingest_dropped(shared: Path) -> pd.DataFrame:
-    """The source rows ingest leaves out, one per row with its file and line (no score), so that
-    what was dropped can be stated from `data/` alone."""
+    """The source rows ingest leaves out, one per row with its file, line and reason (no score),
+    so that what was dropped can be stated from `data/` alone: the harness file's perplexities
+    and the inverse-scaling figure rows that are no model on a task (`inverse_drop_reason`)."""
     raw = _harness_source(shared)
     dropped = raw[~raw["metric"].isin(HARNESS_KEPT_METRICS)]
-    return pd.DataFrame(
+    harness = pd.DataFrame(
         {
             "source_file": HARNESS_FILE,
             "line": dropped[LINE],
@@ -326,7 +327,23 @@ def ingest_dropped(shared: Path) -> pd.DataFrame:
             "metric": dropped["metric"],
             "reason": "not a fraction: " + dropped["metric"] + " is unbounded",
         }
-    ).reset_index(drop=True)
+    )
+    inverse = _inverse_source(shared)
+    reason = inverse_drop_reason(inverse)
+    inverse = inverse[reason != ""]
+    figures = pd.DataFrame(
+        {
+            "source_file": INVERSE_FILE,
+            "line": inverse[LINE],
+            "family": inverse["model_family"],
+            "model": inverse["model"],
+            "n_shots": 0,
+            "task": inverse["task_slug"],
+            "metric": inverse["metric"],
+            "reason": reason[reason != ""],
+        }
+    )
+    return pd.concat([harness, figures], ignore_index=True)
 
 
 def pythia_opt_bloom(shared: Path) -> pd.DataFrame:
@@ -380,14 +397,33 @@ def _inverse_tasks(shared: Path) -> pd.DataFrame:
     return out.sort_values("task").reset_index(drop=True)
 
 
-def inverse_scaling(shared: Path) -> pd.DataFrame:
-    raw = read_source(
-        shared / "inverse_scaling" / "results_mckenzie2023_figures.csv",
+INVERSE_FILE = "inverse_scaling/results_mckenzie2023_figures.csv"
+INVERSE_AVERAGE = "average-10"  # the figures' average over the 10 accuracy tasks
+INVERSE_CHANCE = "chance baseline"
+
+
+def _inverse_source(shared: Path) -> pd.DataFrame:
+    return read_source(
+        shared / INVERSE_FILE,
         ("model_family", "model", "n_params", "training_flops", "task_slug", "metric", "score", "source_figure"),
         ("n_params", "training_flops", "score"),
     )
-    # Keep real models with a size on real tasks: drop the chance baseline, GPT-4 (no size) and the average.
-    raw = raw[raw["n_params"].notna() & (raw["task_slug"] != "average-10")].copy()
+
+
+def inverse_drop_reason(raw: pd.DataFrame) -> pd.Series:
+    """Why a row of the inverse-scaling figures is no model on a task ('' for the rows kept), the
+    first reason that applies: the average over tasks, the plotted chance baseline (which
+    `_inverse_tasks` keeps as each task's chance level), a model without a parameter count."""
+    unsized = sorted(raw.loc[raw["n_params"].isna() & (raw["model_family"] != INVERSE_CHANCE), "model_family"].unique())
+    reason = pd.Series("", index=raw.index)
+    reason = reason.mask(reason.eq("") & raw["n_params"].isna(), f"no parameter count: {', '.join(unsized)}")
+    reason = reason.mask(raw["model_family"] == INVERSE_CHANCE, "the plotted chance baseline, kept as each task's chance level")
+    return reason.mask(raw["task_slug"] == INVERSE_AVERAGE, "an average over tasks, not a task")
+
+
+def inverse_scaling(shared: Path) -> pd.DataFrame:
+    raw = _inverse_source(shared)
+    raw = raw[inverse_drop_reason(raw) == ""].copy()  # `ingest_dropped` records the rest
     tasks = _inverse_tasks(shared).set_index("task")
     is_loss = raw["metric"].str.startswith("loss")
     provenance = PAPERS["mckenzie"] + ", " + raw["source_figure"]
@@ -488,7 +524,7 @@ SIDE_TABLES = {
     "inverse_scaling_tasks": "The 11 Inverse Scaling Prize tasks: item counts, chance level, hypothesised cause, round.",
     "inverse_scaling_claims": "History of the U-shaped-scaling claim: paraphrased claims per paper version, with references.",
     "neqa_prompting": "NeQA accuracy (fraction) under zero-shot, zero-shot with hint and few-shot chain-of-thought prompting.",
-    "ingest_dropped": "Source rows ingest leaves out (metrics that are not fractions), each with its source file and line.",
+    "ingest_dropped": "Source rows ingest leaves out (metrics that are not fractions; inverse-scaling figure rows that are no model on a task), each with its source file, line and reason.",
 }
 
 

@@ -925,10 +925,50 @@ def palm_robust(res: ChapterResults, ladder_list: list[Ladder] | None = None, n_
     the transformed tests), Spearman, leave-one-out (`empirical.palm_scale_table`)."""
     from . import empirical  # the robust fit lives with Chapter 1's PaLM regressions
 
+    return empirical.palm_scale_table(palm_by_key(res, ladder_list), n_boot)
+
+
+def palm_by_key(res: ChapterResults, ladder_list: list[Ladder] | None = None) -> dict[str, Ladder]:
+    """The post's PaLM ladders under their `PALM_KEYS`."""
     ladder_list = evidence_ladders() if ladder_list is None else ladder_list
     by_name = {ladder.name: ladder for ladder in ladder_list}
-    palm = {key: by_name[res.names[key]] for key in PALM_KEYS if key in res.names}
-    return empirical.palm_scale_table(palm, n_boot)
+    return {key: by_name[res.names[key]] for key in PALM_KEYS if key in res.names}
+
+
+# The wider Holm families the referee asked about: Table 2.3's 12 tests leave out the scales
+# that need a floor. Adding the logit above chance gives 16 tests, adding the two floors at the
+# lowest score as well gives every transformed PaLM rerun (24).
+HOLM_EXTRA_CHANCE = ("floor_logit",)
+HOLM_EXTRA_LOWEST = (LOWEST_FLOOR_EXACT, LOWEST_FLOOR)
+
+
+def palm_floor_tests(palm: dict[str, Ladder], names: tuple[str, ...] = HOLM_EXTRA_CHANCE + HOLM_EXTRA_LOWEST, n_perm: int = stats.N_PERM) -> pd.DataFrame:
+    """Permutation p of each PaLM ladder's top triple (`palm`: key -> ladder) under the floor
+    scales `names`, one row per ladder x scale (key, transform, n, perm_p): the same test, seeded
+    by the same identity, as `empirical.robust_fits`."""
+    records = []
+    for key, ladder in palm.items():
+        s1, s2, s3 = top_triple(ladder)
+        for name in names:
+            wide, _ = transformed(ladder, name)
+            three = wide[[s1, s2, s3]].dropna()
+            g1, g2 = (three[s2] - three[s1]).to_numpy(), (three[s3] - three[s2]).to_numpy()
+            identity = (ladder.identity, name, (s1, s2, s3))
+            records.append({"key": key, "transform": name, "n": len(three), "perm_p": stats.permutation_p(g1, g2, n_perm, identity)})
+    return pd.DataFrame.from_records(records)
+
+
+def holm_families(robust: pd.DataFrame, floor_tests: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Holm over three families of transformed PaLM tests: Table 2.3's 12 (no chance level
+    needed), those plus the logit above chance (16), and every transformed rerun (24). Each
+    frame: key, transform, perm_p, holm_p."""
+    base = robust.loc[robust["transform"] != "raw", ["key", "transform", "perm_p"]]
+    families = {
+        "scales": base,
+        "with_chance": pd.concat([base, floor_tests[floor_tests["transform"].isin(HOLM_EXTRA_CHANCE)][["key", "transform", "perm_p"]]], ignore_index=True),
+        "all": pd.concat([base, floor_tests[["key", "transform", "perm_p"]]], ignore_index=True),
+    }
+    return {name: frame.assign(holm_p=stats.holm(frame["perm_p"])).reset_index(drop=True) for name, frame in families.items()}
 
 
 def display_palm_robust(table: pd.DataFrame) -> pd.DataFrame:
@@ -1000,6 +1040,7 @@ def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
         "few_low": float(few["low"]), "few_high": float(few["high"]), "zero_low": float(zero["low"]), "zero_high": float(zero["high"]),
         "nlu_scores": int(res.rerun("palm_nlu_few", "raw")["n"]) * 3,
         "bbl_tasks": int(res.rerun("palm_bbl", "raw")["n"]), "nlu_tasks": int(res.rerun("palm_nlu_0", "raw")["n"]),
+        "bbl_floor_tasks": int(res.rerun("palm_bbl", "floor_logit")["n"]), "bbl_floor_dropped": str(res.rerun("palm_bbl", "floor_logit")["dropped"]),
         "nlu_few_floor_n": int(res.rerun("palm_nlu_few", "floor_logit")["n"]), "nlu_0_floor_n": int(res.rerun("palm_nlu_0", "floor_logit")["n"]),
         "mmlu_subjects": int(res.rerun("pythia_0_mmlu", "raw")["n"]),
         "max_predictors": int(ok["n_predictors"].max()),
@@ -1026,6 +1067,7 @@ def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
             values[f"{stem}_perm_p"] = float(row["perm_p"])
             values[f"{stem}_spearman"] = float(row["spearman"])
             values[f"{stem}_loo_min"] = float(row["loo_min"])
+            values[f"{stem}_loo_max"] = float(row["loo_max"])
             values[f"{stem}_boot"] = fmt.ci(row["boot_low"], row["boot_high"])
     bbl = robust[(robust["key"] == "palm_bbl") & (robust["transform"] != "raw")]
     values |= {
@@ -1052,10 +1094,35 @@ def _values(res: ChapterResults, robust: pd.DataFrame) -> dict:
     return values
 
 
+# The PaLM settings in prose, under Chapter 2's keys and Chapter 1's (`empirical.palm_ladders`).
+PALM_SETTING_WORDS = {"palm_bbl": "BIG-bench Lite", "palm_nlu_0": "0-shot NLU", "palm_nlu_1": "1-shot NLU", "palm_nlu_few": "few-shot NLU"}
+PALM_SETTING_WORDS |= {"bigbench_lite": "BIG-bench Lite", "nlu 0-shot": "0-shot NLU", "nlu 1-shot": "1-shot NLU", "nlu few-shot": "few-shot NLU"}
+PALM_KEY_BBL = {"palm_bbl", "bigbench_lite"}
+PALM_KEY_NLU_FEW = {"palm_nlu_few", "nlu few-shot"}
+
+
+def holm_values(families: dict[str, pd.DataFrame]) -> dict:
+    """Sizes and survivors of the wider Holm families (`holm_families`), for the prose."""
+    def survivors(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["holm_p"] < 1 - stats.LEVEL]
+
+    def adjusted(frame: pd.DataFrame, keys: set[str], transform: str) -> float:
+        return float(frame.loc[frame["key"].isin(keys) & (frame["transform"] == transform), "holm_p"].iloc[0])
+
+    chance, every = families["with_chance"], families["all"]
+    return {
+        "holm_chance_tests": len(chance), "holm_chance_survivors": len(survivors(chance)),
+        "holm_chance_survivor_words": join_words(f"the {VARIANT_LABELS[t]} on {PALM_SETTING_WORDS[k]}" for k, t in zip(survivors(chance)["key"], survivors(chance)["transform"])),
+        "holm_chance_bbl_range_p": adjusted(chance, PALM_KEY_BBL, "range_logit"),
+        "holm_chance_nlu_few_floor_p": adjusted(chance, PALM_KEY_NLU_FEW, "floor_logit"),
+        "holm_all_tests": len(every), "holm_all_survivors": len(survivors(every)),
+    }
+
+
 def chapter_facts(res: ChapterResults | None = None, n_boot: int = stats.N_BOOT) -> tuple[ChapterResults, object]:
     """(results, facts): every number Chapter 2 prints, as attributes of a frozen dataclass."""
     res = chapter_results(n_boot=n_boot) if res is None else res
     robust = palm_robust(res, n_boot=n_boot)
-    values = _values(res, robust)
+    values = _values(res, robust) | holm_values(holm_families(robust, palm_floor_tests(palm_by_key(res))))
     facts_type = make_dataclass("Facts", [(name, type(value)) for name, value in values.items()], frozen=True)
     return res, facts_type(**values)

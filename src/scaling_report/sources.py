@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -21,25 +22,34 @@ def _provenance_summary(values: pd.Series) -> str:
     return f"{prefix}… ({len(distinct)} distinct files or tables)"
 
 
+def _source_row(source: data.Source, frame: pd.DataFrame, file: str) -> dict:
+    sizes = sorted(frame["n_params"].unique())
+    return {
+        "Source": source.source_id,
+        "What": source.description,
+        "File": file,
+        "Rows": len(frame),
+        "Families": ", ".join(sorted(frame["family"].unique())),
+        "Sizes": f"{len(sizes)} ({size_label(sizes[0])}–{size_label(sizes[-1])})" if len(sizes) > 1 else size_label(sizes[0]),
+        "Tasks": int(frame[["benchmark", "task", "subtask", "task_metric"]].drop_duplicates().shape[0]),
+        "Provenance": _provenance_summary(frame["provenance"]),
+    }
+
+
 def sources_table(data_dir=None) -> pd.DataFrame:
-    """One row per ingested source: rows, families, sizes, tasks and provenance."""
-    rows = []
-    for source in data.SOURCES:
-        frame = data.load_source(source.source_id, data_dir)
-        sizes = sorted(frame["n_params"].unique())
-        rows.append(
-            {
-                "Source": source.source_id,
-                "What": source.description,
-                "File": f"data/scores/{source.source_id}.csv",
-                "Rows": len(frame),
-                "Families": ", ".join(sorted(frame["family"].unique())),
-                "Sizes": f"{len(sizes)} ({size_label(sizes[0])}–{size_label(sizes[-1])})" if len(sizes) > 1 else size_label(sizes[0]),
-                "Tasks": int(frame[["benchmark", "task", "subtask", "task_metric"]].drop_duplicates().shape[0]),
-                "Provenance": _provenance_summary(frame["provenance"]),
-            }
-        )
-    return pd.DataFrame(rows)
+    """One row per published source (`data.SOURCES`): rows, families, sizes, tasks and provenance."""
+    return pd.DataFrame([_source_row(s, data.load_source(s.source_id, data_dir), f"data/scores/{s.source_id}.csv") for s in data.SOURCES])
+
+
+def controlled_sources_table(data_dir=None) -> pd.DataFrame:
+    """The same for the controlled ladders (`data.CONTROLLED_SOURCES`), which are kept out of
+    `data.load_all` because one size has several training runs there."""
+    return pd.DataFrame(
+        [
+            _source_row(s, data.load_controlled(s.source_id, data_dir), f"data/scores/{data.controlled_path(s.source_id, data_dir).name}")
+            for s in data.CONTROLLED_SOURCES
+        ]
+    )
 
 
 def totals(data_dir=None) -> dict:
@@ -54,6 +64,29 @@ def totals(data_dir=None) -> dict:
         "missing_chance": int(frame["chance"].isna().sum()),
         "missing_chance_tasks": ", ".join(sorted(frame.loc[frame["chance"].isna() & (frame["metric"] != "loss"), "task"].unique())),
     }
+
+
+def controlled_totals(data_dir=None) -> dict:
+    """Tables, rows and families of the controlled ladders, for prose."""
+    frames = [data.load_controlled(s.source_id, data_dir) for s in data.CONTROLLED_SOURCES]
+    return {
+        "tables": len(frames),
+        "rows": sum(len(frame) for frame in frames),
+        "families": sorted(set().union(*(frame["family"].unique() for frame in frames))),
+    }
+
+
+def side_tables_table(data_dir=None) -> pd.DataFrame:
+    """The tables in data/ besides the scores (task metadata, claims, prompting results, what
+    ingest dropped), with their rows, as `data/datapackage.json` describes them."""
+    data_dir = data_dir or data.DATA_DIR
+    package = json.loads((data_dir / "datapackage.json").read_text())
+    rows = []
+    for resource in package["resources"]:
+        if resource["path"].startswith("scores/"):
+            continue
+        rows.append({"File": f"data/{resource['path']}", "Rows": len(data.read_csv(data_dir / resource["path"])), "What": resource["description"]})
+    return pd.DataFrame(rows)
 
 
 def schema_table() -> pd.DataFrame:
