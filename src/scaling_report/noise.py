@@ -814,6 +814,9 @@ class Facts:
     halves_total: int
     lag_checks_n: int
     lag_checks_include_zero: int
+    lag_check_closest: str  # the ladder whose V3 - V2 interval comes nearest to excluding zero
+    lag_check_closest_high_e4: float
+    lag_check_closest_low_e4: float
     noise_share_min: float
     noise_share_max: float
     noise_share_ci_above_one: int
@@ -995,6 +998,7 @@ def build_facts(res: dict) -> Facts:
     harness = ~families["ladder"].str.contains("bigbench")
     first_half = halves.drop_duplicates("ladder")
     checks = [v for v in lags.attrs.get("v3_minus_v2", {}).values() if np.isfinite(v[1])]
+    by_upper = sorted((v[2], v[1], name) for name, v in lags.attrs.get("v3_minus_v2", {}).items() if np.isfinite(v[1]))
     py_halves = halves[halves["ladder"] == names["pythia_0"]].set_index("half")
     needed = rho_needed(families["noise_share"])
     needed_low = rho_needed(families["noise_share_low"])  # rho_needed rises with s, so these are the interval's lower ends
@@ -1041,6 +1045,8 @@ def build_facts(res: dict) -> Facts:
         halves_share_above_one=int((halves["noise_share_low"] > 1).sum()),
         halves_share_ci_above_one=int((halves["noise_share_high"] > 1).sum()), halves_total=len(halves),
         lag_checks_n=len(checks), lag_checks_include_zero=int(sum(low < 0 < high for _, low, high in checks)),
+        lag_check_closest=prose_ladder(by_upper[0][2]), lag_check_closest_high_e4=float(by_upper[0][0] * E4),
+        lag_check_closest_low_e4=float(by_upper[0][1] * E4),
         noise_share_min=float(families["noise_share"].min()), noise_share_max=float(families["noise_share"].max()),
         noise_share_ci_above_one=int((families["noise_share_high"] > 1).sum()),
         bigg_noise_share=_ci_text(bigg, "noise_share"), pythia_noise_share=_ci_text(pythia, "noise_share"),
