@@ -317,6 +317,36 @@ class TestChapterFacts:
         assert chapter.facts.regime_all_diff_positive == bool((regimes["r_above"] > regimes["r_near"]).all())
         assert -0.6 < chapter.facts.regime_near_min <= chapter.facts.regime_near_max < -0.3
 
+    def test_above_chance_range_recomputed_with_corrcoef(self, chapter):
+        # Chapter 4 quotes the above-chance mean r and the near-chance share over the ladders tested:
+        # recomputed per triple with np.corrcoef and exact 'at most 5 points' membership.
+        from scaling_report import data
+        from scaling_report.reanalysis import chapter_ladders, ladder_names
+
+        ladder_list = chapter_ladders(data.load_all())
+        names = ladder_names(ladder_list)
+        by_name = {ladder.name: ladder for ladder in ladder_list}
+        above, shares = [], []
+        for key in noise.SMALL_SIZE_KEYS:
+            ladder = by_name[names[key]]
+            wide = ladder.matrix("raw").dropna()
+            chance = ladder.rows.groupby(list(noise.ladders.TASK_ID))["chance"].first().reindex(wide.index)
+            wide, chance = wide[chance.notna()], chance[chance.notna()].to_numpy()
+            scores = wide.to_numpy()
+            rs, n_near, n_all = [], 0, 0
+            for j in range(scores.shape[1] - 2):
+                near = np.round(scores[:, j : j + 3].mean(axis=1) - chance, 9) <= noise.NEAR_CHANCE
+                n_near, n_all = n_near + near.sum(), n_all + len(near)
+                g = np.diff(scores[~near, j : j + 3], axis=1)
+                if len(g) >= noise.MIN_GROUP:
+                    rs.append(np.corrcoef(g[:, 0], g[:, 1])[0, 1])
+            above.append(np.mean(rs))
+            shares.append(n_near / n_all)
+        assert chapter.facts.regime_above_min == pytest.approx(min(above), abs=1e-9)
+        assert chapter.facts.regime_above_max == pytest.approx(max(above), abs=1e-9)
+        assert chapter.facts.regime_near_share_min == pytest.approx(min(shares))
+        assert chapter.facts.regime_near_share_max == pytest.approx(max(shares))
+
 
 class TestPooledRegime:
     def test_ladders_sharing_tasks_are_resampled_together(self):

@@ -873,6 +873,10 @@ class Facts:
     pooled_harness_ladders: int
     pooled_harness_diff: str
     regime_near_min: float
+    regime_above_min: float  # mean r among tasks above chance, lowest and highest over the ladders tested
+    regime_above_max: float
+    regime_near_share_min: float  # share of task-triples near chance, over the ladders tested
+    regime_near_share_max: float
     regime_near_max: float
     bigg_regime_near: str
     bigg_regime_above: str
@@ -1077,6 +1081,8 @@ def build_facts(res: dict) -> Facts:
         harness_tasks=int(families.loc[harness, "n_tasks"].max()), pooled_harness_ladders=int(res["pooled_regime"]["n_ladders"]),
         pooled_harness_diff=_ci_text(pd.Series(res["pooled_regime"]), "diff"),
         regime_near_min=float(regimes["r_near"].min()), regime_near_max=float(regimes["r_near"].max()),
+        regime_above_min=float(regimes["r_above"].min()), regime_above_max=float(regimes["r_above"].max()),
+        regime_near_share_min=float(regimes["near_share"].min()), regime_near_share_max=float(regimes["near_share"].max()),
         bigg_regime_near=_ci_text(br, "r_near"), bigg_regime_above=_ci_text(br, "r_above"), bigg_regime_diff=_ci_text(br, "diff"),
         pythia_regime_near=_ci_text(pr, "r_near"), pythia_regime_above=_ci_text(pr, "r_above"), pythia_regime_diff=_ci_text(pr, "diff"),
         adjacent_from=adjacent["from"], adjacent_to=adjacent["to"], adjacent_p=adjacent["p"],
