@@ -182,6 +182,25 @@ def test_open_lm_cross_dataset_correlation(res):
 
 
 def test_seed_is_keyed_by_identity():
-    # the one seed function every module uses: the same identity, the same stream; order matters
-    assert stats.seed_for(("olmo_ladder", "a", "b")) == stats.seed_for(("olmo_ladder", "a", "b"))
-    assert stats.seed_for(("olmo_ladder", "a", "b")) != stats.seed_for(("olmo_ladder", "b", "a"))
+    """The chapter's task draws are keyed by the tasks resampled: the same tasks give the same draws, others other ones."""
+    from scaling_report import stats
+
+    draws = lambda tasks: stats.task_indices(len(tasks), 50, ("olmo_ladder", tuple(tasks)))  # noqa: E731
+    assert np.array_equal(draws(mn.REGRESSION_TASKS), draws(mn.REGRESSION_TASKS))
+    assert not np.array_equal(draws(mn.REGRESSION_TASKS), draws(tuple(reversed(mn.REGRESSION_TASKS))))
+
+
+def test_published_comparison_uses_the_joint_task_bootstrap(res):
+    """The published median and mean r over the consecutive triples, recomputed from Chapter 1's triple table;
+    their intervals are the joint task bootstrap, which is wider than treating the triples as independent."""
+    from scaling_report import empirical, fmt
+
+    table = empirical.consecutive_table(empirical.primary_ladders())
+    r = table["r"].to_numpy(dtype=float)
+    assert res.facts.published_triples == len(r)
+    independent = empirical.fine_summary(table)
+    for text, point in ((res.facts.published_median_r, np.median(r)), (res.facts.published_mean_r, np.mean(r))):
+        assert text.startswith(fmt.num(point) + " [")
+    low, high = (float(x.replace("−", "-")) for x in res.facts.published_median_r.split("[")[1].rstrip("]").split(", "))
+    assert low <= round(independent.median_low, 2) and high >= round(independent.median_high, 2)
+    assert (low, high) != (round(independent.median_low, 2), round(independent.median_high, 2))

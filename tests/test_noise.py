@@ -300,10 +300,15 @@ class TestChapterFacts:
         assert chapter.facts.rho_needed_over_one == sum(n > 1 for n in needed)
 
     def test_flags_match_the_table(self, chapter):
+        fmt_two = lambda v: f"{v:.2f}"  # noqa: E731
         families, halves = chapter.families, chapter.halves
         assert chapter.facts.noise_share_ci_above_one == int((families["noise_share_high"] > 1).sum())
         assert chapter.facts.halves_share_above_one == int((halves["noise_share_low"] > 1).sum())
-        assert chapter.facts.persistent_sig == int((families["persistent_share_low"] > 0).sum())
+        # One fact for the one sign test: clear ladders start at 0.01 or more, boundary ones print as 0.00.
+        printed_low = [fmt_two(v) for v in families["persistent_share_low"]]
+        assert chapter.facts.momentum_clear_n == sum(float(v) > 0 for v in printed_low)
+        assert chapter.facts.momentum_boundary_n == sum(float(v) == 0 for v in printed_low)
+        assert chapter.facts.momentum_clear_n + chapter.facts.momentum_boundary_n >= int((families["persistent_share_low"] > 0).sum())
 
     def test_near_chance_regime_is_the_most_negative(self, chapter):
         # The conclusion "near chance, r is close to -1/2 and below the above-chance r on every
@@ -311,6 +316,36 @@ class TestChapterFacts:
         regimes = chapter.regimes.set_index("ladder")
         assert chapter.facts.regime_all_diff_positive == bool((regimes["r_above"] > regimes["r_near"]).all())
         assert -0.6 < chapter.facts.regime_near_min <= chapter.facts.regime_near_max < -0.3
+
+    def test_above_chance_range_recomputed_with_corrcoef(self, chapter):
+        # Chapter 4 quotes the above-chance mean r and the near-chance share over the ladders tested:
+        # recomputed per triple with np.corrcoef and exact 'at most 5 points' membership.
+        from scaling_report import data
+        from scaling_report.reanalysis import chapter_ladders, ladder_names
+
+        ladder_list = chapter_ladders(data.load_all())
+        names = ladder_names(ladder_list)
+        by_name = {ladder.name: ladder for ladder in ladder_list}
+        above, shares = [], []
+        for key in noise.SMALL_SIZE_KEYS:
+            ladder = by_name[names[key]]
+            wide = ladder.matrix("raw").dropna()
+            chance = ladder.rows.groupby(list(noise.ladders.TASK_ID))["chance"].first().reindex(wide.index)
+            wide, chance = wide[chance.notna()], chance[chance.notna()].to_numpy()
+            scores = wide.to_numpy()
+            rs, n_near, n_all = [], 0, 0
+            for j in range(scores.shape[1] - 2):
+                near = np.round(scores[:, j : j + 3].mean(axis=1) - chance, 9) <= noise.NEAR_CHANCE
+                n_near, n_all = n_near + near.sum(), n_all + len(near)
+                g = np.diff(scores[~near, j : j + 3], axis=1)
+                if len(g) >= noise.MIN_GROUP:
+                    rs.append(np.corrcoef(g[:, 0], g[:, 1])[0, 1])
+            above.append(np.mean(rs))
+            shares.append(n_near / n_all)
+        assert chapter.facts.regime_above_min == pytest.approx(min(above), abs=1e-9)
+        assert chapter.facts.regime_above_max == pytest.approx(max(above), abs=1e-9)
+        assert chapter.facts.regime_near_share_min == pytest.approx(min(shares))
+        assert chapter.facts.regime_near_share_max == pytest.approx(max(shares))
 
 
 class TestPooledRegime:
@@ -388,3 +423,29 @@ class TestRefereeFixes:
         assert chapter.facts.naive_exceeds == int((naive.mean(axis=0) > gains.var(axis=0, ddof=1)).sum())
         assert chapter.facts.naive_above_observed_ci == int((naive.mean(axis=0) > np.quantile(boot_var, 0.975, axis=0)).sum())
         assert chapter.facts.naive_exceeds_sig == int((np.quantile(boot_excess, 0.975, axis=0) < 0).sum())
+
+
+def test_near_chance_rule_counts_exactly_five_points_as_near():
+    """'At most 5 points above chance', checked with exact fractions on scores whose float means
+    land on either side of chance + 0.05."""
+    from fractions import Fraction
+
+    from scaling_report import noise as nz
+
+    rng = np.random.default_rng(7)
+    n_items = rng.integers(20, 400, size=60)
+    chance = np.array([0.25, 0.2, 0.5, 1 / 3])[rng.integers(0, 4, size=60)]
+    # middle score on the item grid; outer scores symmetric, so the mean is the middle score
+    middle = np.array([round((c + 0.05) * n) / n for c, n in zip(chance, n_items)])
+    step = rng.integers(1, 5, size=60) / n_items
+    scores = np.stack([middle - step, middle, middle + step], axis=-1)
+    exact = [
+        (Fraction(round(m * n), int(n)) - Fraction(c).limit_denominator(10)) <= Fraction(5, 100)
+        for m, n, c in zip(middle, n_items, chance)
+    ]
+    for inclusive, expected in ((True, sum(exact)), (False, sum(e and (Fraction(round(m * n), int(n)) - Fraction(c).limit_denominator(10)) < Fraction(5, 100)
+                                                            for e, m, n, c in zip(exact, middle, n_items, chance)))):
+        _, _, n_near, _ = nz._regime_r(scores, chance, nz.NEAR_CHANCE, inclusive)
+        assert int(n_near[0]) == expected
+    assert any(Fraction(round(m * n), int(n)) - Fraction(c).limit_denominator(10) == Fraction(5, 100)
+               for m, n, c in zip(middle, n_items, chance))  # the boundary case is exercised

@@ -620,7 +620,10 @@ def display_small(small: pd.DataFrame) -> pd.DataFrame:
 THREAD_P_SMALL_MODELS = "0.04"
 THREAD_P_ANOVA_400M_7B = "6 × 10⁻⁷"
 
-NEAR_CHANCE = 0.05  # a task is near chance at a triple when its mean score there is < chance + 5 points
+NEAR_CHANCE = 0.05  # a task is near chance at a triple when its mean score there is at most chance + 5 points
+# Many means sit exactly 5 points above chance (a few items, scores in steps of 1/n): the tolerance puts them on
+# one side whatever their float error, and `inclusive` says which side.
+NEAR_CHANCE_TOLERANCE = 1e-9
 MIN_GROUP = 5  # a correlation within a regime needs at least this many tasks at the triple
 
 
@@ -629,15 +632,16 @@ def chance_levels(ladder: Ladder, index: pd.Index) -> np.ndarray:
     return ladder.rows.groupby(list(ladders.TASK_ID))["chance"].first().reindex(index).to_numpy(dtype=float, na_value=np.nan)
 
 
-def _regime_r(scores: np.ndarray, chance: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per triple (last axis): r of successive gains among tasks near chance and among the rest,
-    and the group sizes. scores: (..., tasks, sizes); NaN where a group has < MIN_GROUP tasks."""
+def _regime_r(scores: np.ndarray, chance: np.ndarray, threshold: float, inclusive: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per triple (last axis): r of successive gains among tasks near chance (at most `threshold` above it,
+    or less than it if not `inclusive`) and among the rest, and the group sizes. scores: (..., tasks, sizes);
+    NaN where a group has < MIN_GROUP tasks."""
     gains = np.diff(scores, axis=-1)
     k = gains.shape[-1]
     r_near, r_above, n_near, n_above = [], [], [], []
     for j in range(k - 1):
         distance = scores[..., j : j + 3].mean(axis=-1) - chance
-        near = distance < threshold
+        near = distance <= threshold + NEAR_CHANCE_TOLERANCE if inclusive else distance < threshold - NEAR_CHANCE_TOLERANCE
         out = []
         for mask in (near, ~near):
             count = mask.sum(axis=-1)
@@ -655,7 +659,7 @@ def _regime_r(scores: np.ndarray, chance: np.ndarray, threshold: float) -> tuple
 
 
 def regime_correlations(ladder: Ladder, threshold: float = NEAR_CHANCE, n_boot: int = stats.N_BOOT, level: float = stats.LEVEL,
-                        boot_index: np.ndarray | None = None) -> dict:
+                        boot_index: np.ndarray | None = None, inclusive: bool = True) -> dict:
     """The thread's claim, tested by distance above chance rather than by size.
 
     At every consecutive triple, tasks whose mean score over the three sizes is within
@@ -671,10 +675,10 @@ def regime_correlations(ladder: Ladder, threshold: float = NEAR_CHANCE, n_boot: 
     keep = np.isfinite(chance)
     scores, chance = scores[keep], chance[keep]
     t = len(scores)
-    r_near, r_above, n_near, n_above = _regime_r(scores, chance, threshold)
+    r_near, r_above, n_near, n_above = _regime_r(scores, chance, threshold, inclusive)
     if boot_index is None:
         boot_index = stats.task_indices(t, n_boot, (ladder.name, "regime"))
-    rb_near, rb_above, _, _ = _regime_r(scores[boot_index], chance[boot_index], threshold)
+    rb_near, rb_above, _, _ = _regime_r(scores[boot_index], chance[boot_index], threshold, inclusive)
     with np.errstate(invalid="ignore"):
         near_b, above_b = np.nanmean(rb_near, axis=-1), np.nanmean(rb_above, axis=-1)
     both = np.isfinite(r_near) & np.isfinite(r_above)
@@ -810,13 +814,19 @@ class Facts:
     halves_total: int
     lag_checks_n: int
     lag_checks_include_zero: int
+    lag_check_closest: str  # the ladder whose V3 - V2 interval comes nearest to excluding zero
+    lag_check_closest_high_e4: float
+    lag_check_closest_low_e4: float
     noise_share_min: float
     noise_share_max: float
     noise_share_ci_above_one: int
     bigg_noise_share: str
     pythia_noise_share: str
     persistent_share_max: float
-    persistent_sig: int
+    momentum_clear: str  # ladders whose persistent-share interval starts visibly above zero
+    momentum_clear_n: int
+    momentum_boundary: str  # ladders whose lower end prints as 0.00: the sign test there depends on the draw
+    momentum_boundary_n: int
     rho_observed_min: float
     rho_observed_max: float
     rho_needed_min: float
@@ -825,7 +835,6 @@ class Facts:
     rho_needed_low_max: float
     rho_true_in_unit: int
     rho_true_ci_above_one: int
-    rho_true_sig_positive: int
     bigg_rho: str
     pythia_rho: str
     bigg_over_naive: str
@@ -847,6 +856,7 @@ class Facts:
     pythia_first_diff: str
     pythia_trend: str
     near_chance_points: float
+    regime_diff_sig_strict: int  # the count with tasks exactly at the threshold counted as above chance
     thread_p_small: str
     thread_p_anova: str
     regime_ladders: int
@@ -863,6 +873,10 @@ class Facts:
     pooled_harness_ladders: int
     pooled_harness_diff: str
     regime_near_min: float
+    regime_above_min: float  # mean r among tasks above chance, lowest and highest over the ladders tested
+    regime_above_max: float
+    regime_near_share_min: float  # share of task-triples near chance, over the ladders tested
+    regime_near_share_max: float
     regime_near_max: float
     bigg_regime_near: str
     bigg_regime_above: str
@@ -941,6 +955,26 @@ def prose_ladder(name: str) -> str:
     return "BIG-G" if parts[0].startswith("BIG-G") else f"{parts[0]} {parts[2]}"
 
 
+PRINTED_ZERO = 0.005  # an interval end below this in size prints as 0.00
+
+
+def momentum_detection(families: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Ladders on which persistent momentum (gamma > 0, the same sign test as rho > 0 when tau^2 > 0) is
+    detected clearly, with the persistent share's lower end visibly above zero, and those on the boundary,
+    whose lower end prints as 0.00, so that the verdict depends on the bootstrap draw."""
+    low = families["persistent_share_low"]
+    clear = families.loc[low >= PRINTED_ZERO, "ladder"].map(prose_ladder).tolist()
+    boundary = families.loc[low.abs() < PRINTED_ZERO, "ladder"].map(prose_ladder).tolist()
+    return clear, boundary
+
+
+def join_ladders(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'; 'none' for no ladder."""
+    if not names:
+        return "none"
+    return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+
+
 def significant_regime_rows(regimes: pd.DataFrame) -> tuple[str, str, float]:
     """The ladders whose above-minus-near interval lies above zero, as 'name estimate [low, high]'
     joined for prose, and the non-significant ladder whose lower end is highest (how fragile the count is)."""
@@ -968,10 +1002,12 @@ def build_facts(res: dict) -> Facts:
     harness = ~families["ladder"].str.contains("bigbench")
     first_half = halves.drop_duplicates("ladder")
     checks = [v for v in lags.attrs.get("v3_minus_v2", {}).values() if np.isfinite(v[1])]
+    by_upper = sorted((v[2], v[1], name) for name, v in lags.attrs.get("v3_minus_v2", {}).items() if np.isfinite(v[1]))
     py_halves = halves[halves["ladder"] == names["pythia_0"]].set_index("half")
     needed = rho_needed(families["noise_share"])
     needed_low = rho_needed(families["noise_share_low"])  # rho_needed rises with s, so these are the interval's lower ends
     sig_list, closest_miss, closest_miss_low = significant_regime_rows(regimes)
+    clear, boundary = momentum_detection(families)
     sizes = np.asarray(res["bigg_sizes"], dtype=float)
     step_ratios = sizes[1:] / sizes[:-1]
     sm = small.set_index("ladder")
@@ -1013,15 +1049,19 @@ def build_facts(res: dict) -> Facts:
         halves_share_above_one=int((halves["noise_share_low"] > 1).sum()),
         halves_share_ci_above_one=int((halves["noise_share_high"] > 1).sum()), halves_total=len(halves),
         lag_checks_n=len(checks), lag_checks_include_zero=int(sum(low < 0 < high for _, low, high in checks)),
+        lag_check_closest=prose_ladder(by_upper[0][2]), lag_check_closest_high_e4=float(by_upper[0][0] * E4),
+        lag_check_closest_low_e4=float(by_upper[0][1] * E4),
         noise_share_min=float(families["noise_share"].min()), noise_share_max=float(families["noise_share"].max()),
         noise_share_ci_above_one=int((families["noise_share_high"] > 1).sum()),
         bigg_noise_share=_ci_text(bigg, "noise_share"), pythia_noise_share=_ci_text(pythia, "noise_share"),
-        persistent_share_max=float(families["persistent_share"].max()), persistent_sig=int((families["persistent_share_low"] > 0).sum()),
+        persistent_share_max=float(families["persistent_share"].max()), 
+        momentum_clear=join_ladders(clear), momentum_clear_n=len(clear),
+        momentum_boundary=join_ladders(boundary), momentum_boundary_n=len(boundary),
         rho_observed_min=float(families["rho_observed"].min()), rho_observed_max=float(families["rho_observed"].max()),
         rho_needed_min=float(needed.min()), rho_needed_over_one=int((needed > 1).sum()),
         rho_needed_low_min=float(needed_low.min()), rho_needed_low_max=float(needed_low.max()),
         rho_true_in_unit=int(((families["rho_true"] >= 0) & (families["rho_true"] <= 1)).sum()),
-        rho_true_ci_above_one=int((families["rho_true_high"] > 1).sum()), rho_true_sig_positive=int((families["rho_true_low"] > 0).sum()),
+        rho_true_ci_above_one=int((families["rho_true_high"] > 1).sum()),
         bigg_rho=_rho_text(bigg), pythia_rho=_rho_text(pythia),
         bigg_over_naive=_ci_text(bigg, "ladder_over_naive"), pythia_over_naive=_ci_text(pythia, "ladder_over_naive"),
         over_naive_harness_n=int(harness.sum()),
@@ -1033,7 +1073,7 @@ def build_facts(res: dict) -> Facts:
         pythia_first_triple=str(ps["first_triple"]), pythia_first_r=fmt.estimate(ps["first_r"], ps["first_low"], ps["first_high"]),
         pythia_first_diff=_ci_text(ps, "diff"),
         pythia_trend=fmt.estimate(ps["trend_per_step"], ps["trend_low"], ps["trend_high"]),
-        near_chance_points=100 * NEAR_CHANCE, thread_p_small=THREAD_P_SMALL_MODELS, thread_p_anova=THREAD_P_ANOVA_400M_7B, regime_ladders=len(regimes),
+        near_chance_points=100 * NEAR_CHANCE, regime_diff_sig_strict=int((res["regimes_strict"]["diff_low"] > 0).sum()), thread_p_small=THREAD_P_SMALL_MODELS, thread_p_anova=THREAD_P_ANOVA_400M_7B, regime_ladders=len(regimes),
         regime_all_diff_positive=bool((regimes["diff"] > 0).all()), regime_diff_positive=int((regimes["diff"] > 0).sum()),
         regime_diff_sig=int((regimes["diff_low"] > 0).sum()), regime_sig_list=sig_list,
         regime_closest_miss=closest_miss, regime_closest_miss_low=closest_miss_low, regime_expected_sig=(1 - stats.LEVEL) / 2 * len(regimes),
@@ -1041,6 +1081,8 @@ def build_facts(res: dict) -> Facts:
         harness_tasks=int(families.loc[harness, "n_tasks"].max()), pooled_harness_ladders=int(res["pooled_regime"]["n_ladders"]),
         pooled_harness_diff=_ci_text(pd.Series(res["pooled_regime"]), "diff"),
         regime_near_min=float(regimes["r_near"].min()), regime_near_max=float(regimes["r_near"].max()),
+        regime_above_min=float(regimes["r_above"].min()), regime_above_max=float(regimes["r_above"].max()),
+        regime_near_share_min=float(regimes["near_share"].min()), regime_near_share_max=float(regimes["near_share"].max()),
         bigg_regime_near=_ci_text(br, "r_near"), bigg_regime_above=_ci_text(br, "r_above"), bigg_regime_diff=_ci_text(br, "diff"),
         pythia_regime_near=_ci_text(pr, "r_near"), pythia_regime_above=_ci_text(pr, "r_above"), pythia_regime_diff=_ci_text(pr, "diff"),
         adjacent_from=adjacent["from"], adjacent_to=adjacent["to"], adjacent_p=adjacent["p"],
@@ -1090,16 +1132,19 @@ def chapter_results(frame: pd.DataFrame | None = None, n_boot: int = stats.N_BOO
     for group in lag_frames:  # keep the V3 - V2 checks, which concat drops
         lags.attrs.setdefault("v3_minus_v2", {})[group["ladder"].iloc[0]] = group.attrs["v3_minus_v2"]
     res["lags"] = lags
-    triple_frames, summaries, regimes = [], [], []
+    triple_frames, summaries, regimes, strict = [], [], [], []
     for key in SMALL_SIZE_KEYS:
         if key in names:
             per_triple, summary = triple_correlations(by_name[names[key]], n_boot)
             triple_frames.append(per_triple)
             summaries.append(summary)
             regimes.append(regime_correlations(by_name[names[key]], NEAR_CHANCE, n_boot))
+            # The same test with tasks exactly 5 points above chance counted as above: how fragile the count is.
+            strict.append(regime_correlations(by_name[names[key]], NEAR_CHANCE, n_boot, inclusive=False))
     res["triples"] = pd.concat(triple_frames, ignore_index=True)
     res["small"] = pd.DataFrame(summaries)
     res["regimes"] = pd.DataFrame(regimes).drop(columns="diff_draws")
+    res["regimes_strict"] = pd.DataFrame(strict).drop(columns="diff_draws")
     regime_ladders = [by_name[names[key]] for key in SMALL_SIZE_KEYS if key in names]
     res["regime_task_sets"] = len(task_sets(regime_ladders))
     res["pooled_regime"] = pooled_regime_difference([l for l in regime_ladders if l.benchmark != "bigbench"], NEAR_CHANCE, n_boot)
