@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from scaling_report import noise, rng
+from scaling_report import noise, stats
 
 N_LADDERS = 10_000
 N_TASKS = noise.N_TASKS_THREAD
@@ -21,7 +21,7 @@ def _best_of(repeats: int, fn) -> float:
 
 
 def run() -> list[dict]:
-    generator = rng(noise.SEED_OFFSET + 90)
+    generator = stats.generator("bench: simulated ladders")
     seconds = _best_of(3, lambda: noise.simulate_r(N_LADDERS, N_TASKS, rho=0.3, sigma_sq=1.0, generator=generator))
     grid = _best_of(1, lambda: noise.simulation_band(noise.BAND_RATIOS, noise.BAND_RHOS, n_sims=2000))
     return [
