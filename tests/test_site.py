@@ -79,6 +79,12 @@ def parse(site: Path, page: str) -> _Page:
     return parser
 
 
+def chart_specs(site: Path, page: str) -> list[dict]:
+    """The Vega-Lite spec of every chart on a page, as the page carries it."""
+    html = (site / page).read_text(encoding="utf-8")
+    return [json.loads(spec) for spec in re.findall(r'<script type="application/json" class="sr-vega-spec">(.*?)</script>', html, re.S)]
+
+
 def source_cells(source: str) -> list[dict]:
     """The `#|` options of every Python cell of a chapter source."""
     return [cell.options for cell in parse_document(source).cells]
@@ -172,9 +178,8 @@ class TestCharts:
                     yield from colours(item, key)
 
         for page in PAGES:
-            html = (site_dir / page).read_text(encoding="utf-8")
-            for spec in re.findall(r'<script type="application/json" class="sr-vega-spec">(.*?)</script>', html, re.S):
-                for colour in set(colours(json.loads(spec))):
+            for spec in chart_specs(site_dir, page):
+                for colour in set(colours(spec)):
                     for background in ("#ffffff", "#222222"):
                         assert _contrast(colour, background) >= 3.0, f"{page}: {colour} on {background}"
 
@@ -194,9 +199,8 @@ class TestCharts:
                     yield from si_tooltips(item)
 
         for page in PAGES:
-            html = (site_dir / page).read_text(encoding="utf-8")
-            for spec in re.findall(r'<script type="application/json" class="sr-vega-spec">(.*?)</script>', html, re.S):
-                bad = list(si_tooltips(json.loads(spec)))
+            for spec in chart_specs(site_dir, page):
+                bad = list(si_tooltips(spec))
                 assert not bad, f"{page}: tooltip {bad[0]}"
 
     def test_vega_scripts_load_once_per_chart_page_from_site_libs(self, site_dir):

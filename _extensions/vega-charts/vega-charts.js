@@ -130,6 +130,14 @@
 
   var NARROW = 700;  // px of column below which charts are laid out for a phone
 
+  // On a phone every panel header sits above its panel, from the panel's left edge, and may use
+  // the column's width (less the y-axis beside the panel).
+  function topHeaderWidth(available) { return Math.max(120, available - 60); }
+  function topHeader(available) {
+    return { labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelOrient: "top",
+             labelLimit: topHeaderWidth(available) };
+  }
+
   // A header's label as an expression of the row itself (`datum.value` is the facet value).
   function headerLabel(channel) {
     var field = "datum[" + JSON.stringify(channel.field) + "]";
@@ -148,28 +156,26 @@
   function wrapGrid(node, available) {
     var row = node.facet.row, column = node.facet.column;
     var orderable = function (c) { return c.field && (Array.isArray(c.sort) || (c.sort === undefined && (c.type === "ordinal" || c.type === "quantitative"))); };
-    if (!orderable(row) || !orderable(column)) { return false; }
+    if (!orderable(row) || !orderable(column)) { return; }
     node.transform = (node.transform || []).concat([
       { calculate: headerLabel(row) + " + ' · ' + " + headerLabel(column), as: "__panel" },
       { calculate: facetRank(row) + " * 1000 + " + facetRank(column), as: "__panel_order" },
     ]);
-    // both headers, one line each, from the panel's left edge
-    var header = { labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelOrient: "top",
-                   labelExpr: "split(datum.value, ' · ')", labelLimit: Math.max(120, available - 60) };
+    // both headers, one line each
+    var header = Object.assign(topHeader(available), { labelExpr: "split(datum.value, ' · ')" });
     if (row.header && row.header.labelFontWeight) { header.labelFontWeight = row.header.labelFontWeight; }
     node.facet = { field: "__panel", type: "nominal", title: null, header: header,
                    sort: { field: "__panel_order", op: "min" } };
     node.columns = 1;
-    return true;
+  }
+
+  // Row headers beside the panels take width a phone does not have: they go above each panel.
+  function headerOnTop(channel, available) {
+    channel.header = Object.assign({}, channel.header || {}, topHeader(available));
   }
 
   // One column of panels, legends below, and views no wider than the column: what a chart
   // needs on a narrow screen. Only view-level widths change (a bar's own width does not).
-  // Row headers beside the panels take width a phone does not have: they go above each panel.
-  function headerOnTop(channel, available) {
-    channel.header = Object.assign({}, channel.header || {}, { labelAngle: 0, labelAlign: "left",
-      labelAnchor: "start", labelOrient: "top", labelLimit: Math.max(120, available - 60) });
-  }
 
   function narrow(spec, available) {
     var viewWidth = Math.max(160, available - 110);
@@ -213,7 +219,7 @@
           // labels beside a view share the width with it; labels above or below have all of it
           // (on a phone every header is above its panel: wrapped facets and rows, see headerOnTop)
           var across = key === "header" && value.labelOrient !== "left" && value.labelOrient !== "right";
-          var limit = across ? Math.max(120, available - 60) : labels;
+          var limit = across ? topHeaderWidth(available) : labels;
           if (value.labelLimit === undefined || value.labelLimit > limit) { value.labelLimit = limit; }
         } else if (key !== "config") {
           limits(value);
